@@ -1,0 +1,36 @@
+/**
+ * The handle the relay gets from the sandbox tenant, fixed first so the relay and the sandbox can
+ * be built side by side. `relay/src/sandbox/index.ts` (Node only: it uses oidc-provider and
+ * smtp-server) implements `startSandbox`; `relay/src/main.node.ts` imports it dynamically when
+ * `RELAY_SANDBOX=1`.
+ *
+ * @module
+ */
+import type { Hono } from 'hono'
+import type { SandboxInfo } from '../../../src/lib/contract/api.ts'
+
+export type { SandboxInfo }
+
+export interface SandboxOptions {
+  /** Folder for the sandbox's state (keys, inbox); created when missing. */
+  dataDir: string
+  /** The origin the page is served from, e.g. `http://localhost:8787` (redirect URIs, CORS). */
+  publicOrigin: string
+}
+
+export interface SandboxHandle {
+  /** What `/api/config` shows as `sandbox` (may carry extra fields beyond the contract). */
+  info: SandboxInfo
+  /** The sandbox CA (PEM): trusted by the relay for the sandbox's SMTP and token endpoints. */
+  caPem: string
+  /** `host:port` of the sandbox SMTP server, added to the SMTP allow-list, e.g. `localhost:8587`. */
+  smtpHostPort: string
+  /** `host` or `host:port` of the sandbox token endpoint, added to the token allow-list. */
+  tokenHost: string
+  /** The sandbox's own HTTP routes (inbox, …), mounted by the relay at `/api/sandbox`. */
+  routes: Hono
+  /** Stops every server the sandbox started. */
+  close(): Promise<void>
+}
+
+export type StartSandbox = (opts: SandboxOptions) => Promise<SandboxHandle>
