@@ -1,0 +1,51 @@
+// `npm start`: the embedded default. Builds the page when it is missing or older than its
+// sources, then runs the relay on Node with the sandbox tenant, serving page + API on
+// http://localhost:8787 (PORT and HOST may override, like every RELAY_* variable).
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const builtIndex = join(root, 'build', 'index.html')
+const pageSources = ['src', 'static', 'bridge', 'svelte.config.js', 'vite.config.ts', 'package.json']
+
+/** Newest modification time under the given paths, ignoring generated output. */
+function newestMtime(paths) {
+  let newest = 0
+  const walk = (path) => {
+    if (!existsSync(path)) return
+    const stat = statSync(path)
+    if (stat.isDirectory()) {
+      for (const entry of readdirSync(path)) {
+        if (entry === 'node_modules' || entry.startsWith('.')) continue
+        walk(join(path, entry))
+      }
+    } else if (!path.endsWith('.test.ts')) {
+      newest = Math.max(newest, stat.mtimeMs)
+    }
+  }
+  for (const p of paths) walk(join(root, p))
+  return newest
+}
+
+const stale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newestMtime(pageSources)
+if (stale) {
+  console.log(existsSync(builtIndex) ? 'page sources changed: building the page…' : 'building the page…')
+  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
+  if (build.status !== 0) {
+    console.error('the page did not build; see above')
+    process.exit(build.status ?? 1)
+  }
+}
+
+const env = { ...process.env, RELAY_SANDBOX: process.env.RELAY_SANDBOX ?? '1' }
+const relay = spawn(process.execPath, ['--import', 'tsx', join(root, 'relay/src/main.node.ts')], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+})
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => relay.kill(signal))
+}
+relay.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)))
