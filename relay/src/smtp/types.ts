@@ -6,7 +6,9 @@
  */
 import type { ErrorCode, SendAuth, Security, TranscriptLine, Timings } from '../../../src/lib/contract/api.ts'
 
-export type { TranscriptLine, Timings }
+import type { Pool } from './pool.ts'
+
+export type { TranscriptLine, Timings, SendAuth, Security, ErrorCode }
 
 /** One SMTP reply, multi-line replies joined: `lines` hold the text after the code. */
 export interface Reply {
@@ -59,6 +61,8 @@ export interface SendOptions {
   clientName?: string
   timeouts?: Partial<Timeouts>
   signal?: AbortSignal
+  /** Reuse idle authenticated connections from this pool (see pool.ts); none by default. */
+  pool?: Pool
 }
 
 export interface SendResult {

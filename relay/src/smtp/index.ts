@@ -1,0 +1,25 @@
+/**
+ * The SMTP engine: `sendMail` submits one message to a submission server (Microsoft 365 or any
+ * other) over STARTTLS or implicit TLS with AUTH XOAUTH2, OAUTHBEARER, PLAIN or LOGIN.
+ * Only `node:net`, `node:tls`, `node:buffer`, `node:crypto` and web APIs: runs on Node and Deno.
+ *
+ * @example
+ * import { sendMail, SmtpError } from './smtp/index.ts'
+ * try {
+ *   const result = await sendMail({
+ *     host: 'smtp.office365.com', port: 587, security: 'starttls',
+ *     auth: { type: 'xoauth2', user: 'sender@contoso.com', accessToken },
+ *     envelope: { from: 'sender@contoso.com', to: ['admin@contoso.com'] },
+ *     message: built.raw, eightBit: built.eightBit,
+ *   })
+ * } catch (e) {
+ *   if (e instanceof SmtpError) console.log(e.apiCode, e.reply, e.transcript)
+ * }
+ *
+ * @module
+ */
+export { sendMail, DEFAULT_TIMEOUTS } from './send.ts'
+export { SmtpError, apiCodeFor, formatReply, type FailureKind } from './errors.ts'
+export { createPool, type Pool, type PoolOptions } from './pool.ts'
+export { dotStuff, normalizeLineEnds } from './body.ts'
+export type * from './types.ts'

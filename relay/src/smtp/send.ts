@@ -1,0 +1,169 @@
+/**
+ * `sendMail`: the whole dialogue, top to bottom. Connect (plain or implicit TLS), greeting,
+ * EHLO, STARTTLS and EHLO again, AUTH, then the mail transaction, with QUIT written along with
+ * the last flight and not awaited.
+ *
+ * @module
+ */
+import type net from 'node:net'
+import { Session } from './client.ts'
+import { SmtpError, formatReply } from './errors.ts'
+import { mechanismFor, type SaslMechanism } from './sasl/index.ts'
+import { transact } from './transaction.ts'
+import { Transcript } from './transcript.ts'
+import type { SendOptions, SendResult, Stage, Timeouts, Timings } from './types.ts'
+import { Wire, WireError, connectTcp, handshake } from './wire.ts'
+
+/** Defaults of the named timeouts (ms). */
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  // TCP connect, and the TLS handshake (implicit TLS or after STARTTLS).
+  connectMs: 15_000,
+  // From connection to the 220 greeting; servers may delay it on purpose (RFC 5321 §4.5.3.2.1: 5 min).
+  greetingMs: 30_000,
+  // Any other reply (EHLO, AUTH, MAIL, RCPT, DATA's 354).
+  commandMs: 30_000,
+  // From the last byte of the message to the server's verdict (Microsoft 365 checks, stores in Sent Items).
+  dataEndMs: 60_000,
+}
+
+const ms = (start: number) => Math.round((performance.now() - start) * 10) / 10
+
+/**
+ * Sends one message. Resolves with the accepted and rejected recipients (partial acceptance is
+ * a success) and the transcript; rejects with an `SmtpError` for every failure, the socket then
+ * closed.
+ */
+export async function sendMail(opts: SendOptions): Promise<SendResult> {
+  const start = performance.now()
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts }
+  const mech = mechanismFor(opts.auth)
+  const transcript = new Transcript(mech?.secrets ?? [])
+  const timings: Timings = { connectMs: 0, tlsMs: 0, authMs: 0, totalMs: 0 }
+  let session: Session | undefined
+  let lease: Awaited<ReturnType<NonNullable<SendOptions['pool']>['acquire']>> | undefined
+  try {
+    checkEnvelope(opts)
+    lease = await opts.pool?.acquire(opts)
+    if (lease?.session) {
+      session = lease.session
+      session.transcript = transcript
+      transcript.info(`reusing an authenticated connection (idle ${Math.round(lease.idleMs ?? 0)} ms)`)
+    } else {
+      session = await open(opts, mech, timeouts, transcript, timings)
+    }
+    const unbind = session.wire.bindSignal(opts.signal)
+    try {
+      const result = await transact(session, {
+        from: opts.envelope.from,
+        to: opts.envelope.to,
+        message: opts.message,
+        eightBit: opts.eightBit,
+        smtpUtf8: opts.smtpUtf8,
+        reset: lease?.session !== undefined,
+        quit: !lease,
+      })
+      timings.totalMs = ms(start)
+      if (lease) lease.release(session)
+      else session.wire.closeAfterQuit(timeouts.commandMs)
+      return {
+        accepted: result.accepted,
+        rejected: result.rejected,
+        response: formatReply(result.final),
+        transcript: transcript.snapshot(),
+        timings,
+      }
+    } finally {
+      unbind()
+    }
+  } catch (e) {
+    session?.wire.close()
+    lease?.release(undefined)
+    const error =
+      e instanceof SmtpError
+        ? e
+        : new SmtpError({ stage: 'connect', kind: 'local', message: transcript.scrub(String((e as Error)?.message ?? e)), cause: e })
+    error.transcript = transcript.snapshot()
+    throw error
+  }
+}
+
+/** Connects, greets, secures and authenticates a new session. */
+async function open(
+  opts: SendOptions,
+  mech: SaslMechanism | undefined,
+  timeouts: Timeouts,
+  transcript: Transcript,
+  timings: Timings
+): Promise<Session> {
+  const address = opts.connectAddress ?? opts.host
+  const tlsParams = { host: opts.host, ...(opts.ca ? { ca: opts.ca } : {}) }
+  opts.signal?.throwIfAborted()
+  let t = performance.now()
+  let socket: net.Socket = await lower('connect', transcript, connectTcp(address, opts.port, timeouts.connectMs))
+  timings.connectMs = ms(t)
+  transcript.info(`connected to ${address} port ${opts.port}`)
+  if (opts.security === 'tls') {
+    t = performance.now()
+    socket = await lower('tls', transcript, handshake(socket, tlsParams, timeouts.connectMs))
+    timings.tlsMs = ms(t)
+  }
+  const wire = new Wire(socket)
+  const session = new Session(wire, timeouts, transcript)
+  if (opts.security === 'tls') transcript.info(`TLS established: ${wire.tlsDescription}`)
+  const unbind = wire.bindSignal(opts.signal)
+  try {
+    await session.greeting()
+    const name = opts.clientName ?? addressLiteral(wire.localAddress)
+    await session.hello(name)
+    if (opts.security === 'starttls') {
+      t = performance.now()
+      await session.startTls(tlsParams, name)
+      timings.tlsMs = ms(t)
+    }
+    if (mech) {
+      // Credentials never cross the network in clear text unless the relay allowed this host.
+      if (!wire.encrypted && !opts.allowPlaintextAuth) {
+        throw session.fail('auth', 'unavailable', 'refusing to send credentials without TLS')
+      }
+      t = performance.now()
+      await session.authenticate(mech)
+      timings.authMs = ms(t)
+    }
+    return session
+  } catch (e) {
+    wire.close()
+    throw e
+  } finally {
+    unbind()
+  }
+}
+
+/** Awaits a socket-level step, turning its `WireError` into an `SmtpError` of `stage`. */
+async function lower<T>(stage: Stage, transcript: Transcript, step: Promise<T>): Promise<T> {
+  try {
+    return await step
+  } catch (e) {
+    if (!(e instanceof WireError)) throw e
+    const message = e.kind === 'timeout' ? `${e.message} (${e.timeout} timeout)` : e.message
+    throw new SmtpError({ stage, kind: e.kind, message, cause: e, ...(e.timeout ? { timeout: e.timeout } : {}), transcript: transcript.lines })
+  }
+}
+
+/** RFC 5321 §4.1.3: the client's own address when it has no name to give. */
+function addressLiteral(ip: string | undefined): string {
+  if (!ip) return '[127.0.0.1]'
+  if (ip.startsWith('::ffff:')) return `[${ip.slice(7)}]`
+  return ip.includes(':') ? `[IPv6:${ip}]` : `[${ip}]`
+}
+
+const CONTROL = /[\r\n\0]/
+
+function checkEnvelope(opts: SendOptions): void {
+  const { from, to } = opts.envelope
+  const bad = (stage: Stage, message: string) => new SmtpError({ stage, kind: 'local', message })
+  if (CONTROL.test(from) || /[<>\s]/.test(from)) throw bad('mail', 'the sender address holds characters not allowed on the envelope')
+  if (to.length === 0) throw bad('rcpt', 'no recipients')
+  for (const address of to) {
+    if (CONTROL.test(address) || /[<>\s]/.test(address)) throw bad('rcpt', 'a recipient address holds characters not allowed on the envelope')
+  }
+}

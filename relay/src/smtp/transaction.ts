@@ -1,0 +1,114 @@
+/**
+ * One mail transaction on a ready session (RFC 5321 §3.3): MAIL, RCPT for each recipient, then
+ * DATA or BDAT (RFC 3030). With PIPELINING (RFC 2920) the envelope and DATA, or the envelope
+ * and the whole BDAT chunk, go in one write, so the message costs two round trips with DATA and
+ * one with CHUNKING.
+ *
+ * @module
+ */
+import { dotStuff, normalizeLineEnds } from './body.ts'
+import type { Outgoing, Session } from './client.ts'
+import type { Reply } from './types.ts'
+
+export interface TransactionInput {
+  from: string
+  to: string[]
+  message: Uint8Array
+  eightBit?: boolean | undefined
+  smtpUtf8?: boolean | undefined
+  /** Send RSET first (a reused connection), pipelined when the server allows it. */
+  reset: boolean
+  /** Send QUIT with the last flight (not awaited). */
+  quit: boolean
+}
+
+export interface TransactionResult {
+  accepted: string[]
+  rejected: { address: string; reply: Reply }[]
+  final: Reply
+}
+
+const ok = (reply: Reply) => reply.code >= 200 && reply.code < 300
+
+export async function transact(session: Session, input: TransactionInput): Promise<TransactionResult> {
+  const { ext } = session
+  const body = normalizeLineEnds(input.message)
+  const size = body.length
+  const limit = ext.sizeLimit
+  // RFC 1870 §6: a client should not send a message larger than the advertised SIZE.
+  if (limit !== undefined && size > limit) {
+    throw session.fail('mail', 'unavailable', `the message is ${size} bytes, the server accepts at most ${limit} (SIZE)`)
+  }
+  if (input.smtpUtf8 && !ext.has('SMTPUTF8')) {
+    throw session.fail('mail', 'unavailable', 'the addresses need SMTPUTF8, which the server does not offer')
+  }
+  const params: string[] = []
+  if (ext.has('SIZE')) params.push(`SIZE=${size}`)
+  // BODY=8BITMIME only when needed and offered (RFC 6152); SMTPUTF8 only when needed (RFC 6531).
+  if (input.eightBit && ext.has('8BITMIME')) params.push('BODY=8BITMIME')
+  if (input.smtpUtf8) params.push('SMTPUTF8')
+  const mail = ['MAIL FROM:<' + input.from + '>', ...params].join(' ')
+  const rcpts = input.to.map((address) => `RCPT TO:<${address}>`)
+  const chunking = ext.has('CHUNKING')
+  const pipelining = ext.has('PIPELINING')
+  const bdat = `BDAT ${size} LAST`
+  const bodyLog = `<message body, ${size} bytes>`
+  // RFC 3030: BDAT is length-delimited, so no dot-stuffing; the line ends are still normalised.
+  const chunk: Outgoing[] = [bdat, { bytes: body, log: [bodyLog] }, ...(input.quit ? ['QUIT'] : [])]
+  const dataBody: Outgoing[] = [{ bytes: dotStuff(input.message), log: [bodyLog, '.'] }, ...(input.quit ? ['QUIT'] : [])]
+
+  let mailReply: Reply
+  const rcptReplies: Reply[] = []
+  let last: Reply
+  if (pipelining) {
+    // RFC 2920 §3.1: RSET, MAIL and RCPT may be followed by more commands; DATA and BDAT LAST
+    // end a group. The replies come back in order.
+    session.send([...(input.reset ? ['RSET'] : []), mail, ...rcpts, ...(chunking ? chunk : ['DATA'])])
+    if (input.reset) {
+      const reset = await session.read('mail', 'RSET')
+      if (!ok(reset)) throw session.refused('mail', 'RSET', reset)
+    }
+    mailReply = await session.read('mail', mail)
+    for (const rcpt of rcpts) rcptReplies.push(await session.read('rcpt', rcpt))
+    last = await session.read('data', chunking ? bdat : 'DATA', chunking ? 'dataEnd' : 'command')
+  } else {
+    if (input.reset) await session.cmd('mail', 'RSET', 2)
+    mailReply = await session.cmd('mail', mail, 2)
+    for (const rcpt of rcpts) {
+      session.send([rcpt])
+      rcptReplies.push(await session.read('rcpt', rcpt))
+    }
+    // Nothing more is sent when no recipient was accepted.
+    if (!rcptReplies.some(ok)) last = { code: 0, lines: [] }
+    else if (chunking) {
+      session.send(chunk)
+      last = await session.read('data', bdat, 'dataEnd')
+    } else {
+      session.send(['DATA'])
+      last = await session.read('data', 'DATA')
+    }
+  }
+
+  if (!ok(mailReply)) throw session.refused('mail', mail, mailReply)
+  const accepted: string[] = []
+  const rejected: { address: string; reply: Reply }[] = []
+  rcptReplies.forEach((reply, i) => {
+    const address = input.to[i] as string
+    if (ok(reply)) accepted.push(address)
+    else rejected.push({ address, reply })
+  })
+  const firstRejected = rejected[0]
+  if (accepted.length === 0 && firstRejected) {
+    const which = rejected.length === 1 ? `RCPT TO:<${firstRejected.address}>` : `all ${rejected.length} recipients`
+    throw session.refused('rcpt', which, firstRejected.reply)
+  }
+  if (chunking) {
+    if (!ok(last)) throw session.refused('data', bdat, last)
+    return { accepted, rejected, final: last }
+  }
+  if (last.code !== 354) throw session.refused('data', 'DATA', last)
+  session.send(dataBody)
+  const final = await session.read('data', '.', 'dataEnd')
+  if (!ok(final)) throw session.refused('data', 'end of data', final)
+  return { accepted, rejected, final }
+}
