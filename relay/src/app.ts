@@ -1,0 +1,68 @@
+/**
+ * The relay: one portable Hono app (web APIs only) that `main.node.ts` and `main.deno.ts` serve.
+ * Everything runtime-specific (sockets, DNS, the client's address, the sandbox) is passed in,
+ * so route tests call `createApp(deps).request(…)` without a server.
+ *
+ * @example
+ * const app = createApp({ config, runtime: 'node', clientAddress, sendMail, resolveHost })
+ * const res = await app.request('/api/health')
+ *
+ * @module
+ */
+import { type Context, Hono } from 'hono'
+import type { RelayConfig } from './config.ts'
+import type { RelayEnv } from './http/context.ts'
+import { ApiError, onError } from './http/errors.ts'
+import { type LogFn, requestLog, stdoutLog } from './http/log.ts'
+import { serveBuiltPage } from './http/static.ts'
+import type { ResolveHost } from './http/targets.ts'
+import type { PostTokenForm } from './http/token-client.ts'
+import { originGate } from './middleware/origin.ts'
+import { relaySecureHeaders } from './middleware/secure-headers.ts'
+import { metaRoutes } from './routes/meta.ts'
+import { sendRoutes } from './routes/send.ts'
+import { tokenRoutes } from './routes/token.ts'
+import type { SandboxHandle } from './sandbox/types.ts'
+import type { SendOptions, SendResult } from './smtp/types.ts'
+
+export interface AppDeps {
+  config: RelayConfig
+  runtime: 'node' | 'deno'
+  /** The relay's version for `/api/health`. */
+  version?: string
+  /** The peer address of the request's connection (the rate limit's key). */
+  clientAddress(c: Context): string
+  /** The SMTP engine's `sendMail` (relay/src/smtp). */
+  sendMail(opts: SendOptions): Promise<SendResult>
+  /** Name resolution (`node:dns/promises` lookup, all addresses). */
+  resolveHost: ResolveHost
+  /** Token endpoint client; `postTokenForm` by default. */
+  fetchToken?: PostTokenForm
+  /** The running sandbox tenant, mounted at `/api/sandbox` and shown in `/api/config`. */
+  sandbox?: SandboxHandle
+  /** The built page to serve at `/` (RELAY_STATIC_DIR); none in API-only tests. */
+  staticRoot?: string
+  /** One-line JSON log sink; stdout by default. */
+  log?: LogFn
+}
+
+export function createApp(deps: AppDeps): Hono<RelayEnv> {
+  const log = deps.log ?? stdoutLog
+  const app = new Hono<RelayEnv>()
+  app.use(requestLog({ log }))
+  app.use(relaySecureHeaders())
+  app.use('/api/*', originGate({ origins: deps.config.origins }))
+  app.route('/api', metaRoutes(deps))
+  app.route('/api', sendRoutes(deps))
+  app.route('/api', tokenRoutes(deps))
+  if (deps.sandbox) app.route('/api/sandbox', deps.sandbox.routes)
+  app.all('/api/*', () => {
+    throw new ApiError('INVALID_REQUEST', 'No such API route.', {
+      hint: 'The routes are listed at GET /api/openapi.json.',
+    })
+  })
+  if (deps.staticRoot !== undefined) app.use('*', serveBuiltPage({ root: deps.staticRoot }))
+  app.notFound((c) => c.text('Not found', 404))
+  app.onError(onError(log))
+  return app
+}

@@ -1,0 +1,224 @@
+/**
+ * The relay's configuration, read from the environment once at start-up (shared/API.md,
+ * "Starting the relay, and its configuration") and validated with zod. A bad value stops the
+ * start with one line naming the variable (`ConfigError`).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+import { HostName } from '../../src/lib/contract/api.ts'
+
+/** One allow-list entry: `host:port`, or for token hosts also `host` (= port 443). */
+export interface HostEntry {
+  /** Lower-case host name or IP literal (IPv6 without brackets). */
+  host: string
+  port: number
+  /**
+   * A built-in Microsoft default (the variable was not set): its name must resolve to public
+   * addresses only, so a poisoned or rebinding DNS cannot turn it into a path to the LAN.
+   * Entries an administrator configured may resolve to anything.
+   */
+  publicOnly: boolean
+}
+
+export interface RelayConfig {
+  port: number
+  host: string
+  smtpHosts: HostEntry[]
+  plaintextHosts: HostEntry[]
+  tokenHosts: HostEntry[]
+  /** Extra trusted CAs (PEM, one certificate each); never replaces verification. */
+  ca: string[]
+  /** Origins CORS allows; by default the relay's own origin (and its loopback aliases). */
+  origins: string[]
+  sandbox: boolean
+  maxMessageBytes: number
+  rateLimitPerMinute: number
+  dataDir: string
+  staticDir: string
+}
+
+/** A configuration value that cannot be used; `message` is the one line to print. */
+export class ConfigError extends Error {
+  readonly variable: string
+  constructor(variable: string, problem: string) {
+    super(`${variable}: ${problem}`)
+    this.name = 'ConfigError'
+    this.variable = variable
+  }
+}
+
+export const DEFAULT_SMTP_HOSTS = 'smtp.office365.com:587,smtp.office365.com:465'
+export const DEFAULT_TOKEN_HOSTS = 'login.microsoftonline.com'
+const DEFAULT_MAX_MESSAGE_BYTES = 26_214_400
+/** Exchange Online's own ceiling (SIZE 157286400 in its EHLO): nothing larger can ever pass. */
+const MAX_MESSAGE_BYTES_CEILING = 157_286_400
+
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0)
+
+/** Parses `host:port`, `[v6]:port`, or (when `defaultPort` is given) a bare host. */
+export function parseHostEntry(
+  text: string,
+  publicOnly: boolean,
+  defaultPort?: number,
+): HostEntry | undefined {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(text)
+  if (!m) return undefined
+  const host = (m[1] ?? m[2] ?? '').toLowerCase()
+  const port = m[3] !== undefined ? Number(m[3]) : defaultPort
+  if (port === undefined || port < 1 || port > 65535) return undefined
+  if (!HostName.safeParse(host).success) return undefined
+  return { host, port, publicOnly }
+}
+
+/** `host:port` as shown in `/api/config` and compared in allow-lists (IPv6 in brackets). */
+export const formatHostPort = (e: { host: string; port: number }) =>
+  `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`
+
+const hostList = (fallback: string, defaultPort?: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const publicOnly = value === undefined
+      const entries: HostEntry[] = []
+      for (const item of list(value ?? fallback)) {
+        const entry = parseHostEntry(item, publicOnly, defaultPort)
+        if (!entry) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${item}" is not ${defaultPort ? 'host or host:port' : 'host:port'}`,
+          })
+          return z.NEVER
+        }
+        entries.push(entry)
+      }
+      return entries
+    })
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return fallback
+      const n = Number(value)
+      if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a whole number ${min}…${max}, got "${value}"`,
+        })
+        return z.NEVER
+      }
+      return n
+    })
+
+const EnvSchema = z.object({
+  PORT: integer(0, 65535, 8787),
+  HOST: z.string().regex(/^[^\s/]+$/, 'expected a host name or address').default('127.0.0.1'),
+  RELAY_SMTP_HOSTS: hostList(DEFAULT_SMTP_HOSTS),
+  RELAY_PLAINTEXT_HOSTS: hostList(''),
+  RELAY_TOKEN_HOSTS: hostList(DEFAULT_TOKEN_HOSTS, 443),
+  RELAY_CA_FILE: z.string().optional(),
+  RELAY_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const origins: string[] = []
+      for (const item of list(value)) {
+        let origin: string | undefined
+        try {
+          const url = new URL(item)
+          if (/^https?:$/.test(url.protocol) && url.origin === item.replace(/\/$/, '')) {
+            origin = url.origin
+          }
+        } catch {
+          // reported below
+        }
+        if (!origin) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${item}" is not an origin like https://host[:port]`,
+          })
+          return z.NEVER
+        }
+        origins.push(origin)
+      }
+      return origins
+    }),
+  RELAY_SANDBOX: z
+    .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+  RELAY_MAX_MESSAGE_BYTES: integer(1024, MAX_MESSAGE_BYTES_CEILING, DEFAULT_MAX_MESSAGE_BYTES),
+  RELAY_RATE_LIMIT: integer(1, 100_000, 30),
+  RELAY_DATA_DIR: z.string().min(1).default('./data'),
+  RELAY_STATIC_DIR: z.string().min(1).default('./build'),
+})
+
+const LOOPBACK_OR_ANY = new Set(['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', '::'])
+
+/** The relay's own origins: `http://HOST:PORT`, plus the loopback names when it listens there. */
+export function ownOrigins(host: string, port: number): string[] {
+  const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h)
+  const origins = new Set<string>()
+  if (!['0.0.0.0', '::'].includes(host)) origins.add(`http://${bracket(host)}:${port}`)
+  if (LOOPBACK_OR_ANY.has(host)) {
+    for (const h of ['localhost', '127.0.0.1', '[::1]']) origins.add(`http://${h}:${port}`)
+  }
+  return [...origins]
+}
+
+/**
+ * Reads and validates the configuration. Throws `ConfigError` naming the first bad variable.
+ * `readFile` reads RELAY_CA_FILE (injectable for tests).
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): RelayConfig {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new ConfigError(String(issue?.path[0] ?? 'environment'), issue?.message ?? 'invalid')
+  }
+  const v = parsed.data
+  let ca: string[] = []
+  if (v.RELAY_CA_FILE) {
+    let pem: string
+    try {
+      pem = readFile(v.RELAY_CA_FILE)
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'unreadable'
+      throw new ConfigError('RELAY_CA_FILE', `cannot read "${v.RELAY_CA_FILE}" (${code})`)
+    }
+    ca = splitPem(pem)
+    if (ca.length === 0) {
+      throw new ConfigError('RELAY_CA_FILE', `"${v.RELAY_CA_FILE}" holds no PEM certificate`)
+    }
+  }
+  return {
+    port: v.PORT,
+    host: v.HOST,
+    smtpHosts: v.RELAY_SMTP_HOSTS,
+    plaintextHosts: v.RELAY_PLAINTEXT_HOSTS,
+    tokenHosts: v.RELAY_TOKEN_HOSTS,
+    ca,
+    origins: v.RELAY_ORIGINS.length > 0 ? v.RELAY_ORIGINS : ownOrigins(v.HOST, v.PORT),
+    sandbox: v.RELAY_SANDBOX,
+    maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,
+    rateLimitPerMinute: v.RELAY_RATE_LIMIT,
+    dataDir: v.RELAY_DATA_DIR,
+    staticDir: v.RELAY_STATIC_DIR,
+  }
+}
+
+/** The certificates of a PEM bundle, one string each. */
+export function splitPem(pem: string): string[] {
+  return pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+}

@@ -1,0 +1,90 @@
+/**
+ * The engine's `SmtpError` in the contract's words: the code the engine chose (or the one the
+ * Microsoft 365 table prefers for that reply), an English message and hint, the server's reply
+ * as `smtp`, and the redacted transcript.
+ *
+ * @module
+ */
+import type { ErrorCode } from '../../../src/lib/contract/api.ts'
+import { explainSmtpReply } from '../../../src/lib/contract/m365.ts'
+import type { SmtpErrorInfo } from '../smtp/types.ts'
+import { ApiError } from './errors.ts'
+
+const SMTP_AUTH_STEP =
+  'Microsoft 365 admin center > Users > Active users > (the sender) > Mail > Manage email apps > Authenticated SMTP'
+
+/** What to say when the Microsoft 365 table has nothing more specific. */
+const GENERIC: Partial<Record<ErrorCode, { message: string; hint: string }>> = {
+  CONNECTION_FAILED: {
+    message: 'Could not connect to the SMTP server.',
+    hint:
+      'Check the SMTP server and port (Microsoft 365: smtp.office365.com, 587) and that this relay can reach it.',
+  },
+  TLS_FAILED: {
+    message: 'The TLS handshake with the SMTP server failed.',
+    hint:
+      'Check SSL: port 587 uses StartTLS and 465 SSL/TLS. The certificate must be valid for the server name (a private CA can be added with RELAY_CA_FILE).',
+  },
+  STARTTLS_UNAVAILABLE: {
+    message: 'The SMTP server did not offer STARTTLS.',
+    hint:
+      'Choose StartTLS on a port that offers it (587) or SSL/TLS on 465; the relay never falls back to plain text.',
+  },
+  AUTH_MECHANISM_UNAVAILABLE: {
+    message: 'The SMTP server does not offer the chosen authentication mechanism.',
+    hint:
+      `Microsoft 365 offers XOAUTH2 after StartTLS on port 587; if it offers no AUTH at all, check ${SMTP_AUTH_STEP}.`,
+  },
+  AUTH_FAILED: {
+    message: 'The SMTP server refused the login.',
+    hint: `Sign in again, use the signed-in mailbox as the user, and check ${SMTP_AUTH_STEP}.`,
+  },
+  SENDER_REJECTED: {
+    message: 'The SMTP server refused the From address.',
+    hint:
+      'Use the signed-in mailbox as the From address, or give the user Send As permission on it.',
+  },
+  RECIPIENT_REJECTED: {
+    message: 'The SMTP server refused every recipient.',
+    hint: 'Check the To, Cc and Bcc addresses.',
+  },
+  MESSAGE_REJECTED: {
+    message: 'The SMTP server refused the message.',
+    hint: "Read the server's reply below; size limits and content rules are common causes.",
+  },
+  TIMEOUT: {
+    message: 'The SMTP server did not answer in time.',
+    hint: 'Check the server and port; a firewall may be dropping the connection.',
+  },
+}
+
+/** An error thrown by the engine (`SmtpError`), recognised by shape so the relay needs no class. */
+export function isSmtpError(err: unknown): err is Error & SmtpErrorInfo {
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<SmtpErrorInfo>).apiCode === 'string' &&
+    Array.isArray((err as Partial<SmtpErrorInfo>).transcript)
+  )
+}
+
+const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3}\s*/
+
+export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
+  const reply = err.reply
+  const smtp = reply && {
+    code: reply.code,
+    ...(reply.enhanced !== undefined && { enhanced: reply.enhanced }),
+    text: reply.lines.join(' ').replace(ENHANCED_PREFIX, ''),
+  }
+  const explained = reply && explainSmtpReply(reply)
+  const code: ErrorCode = explained?.apiCode ?? err.apiCode
+  const generic = GENERIC[code] ?? { message: 'The send failed.', hint: 'See the transcript.' }
+  // Without a reply, the engine's message carries the socket or TLS detail (ECONNREFUSED,
+  // certificate names); it never holds credentials.
+  const detail = !reply && err.message ? ` (${err.message})` : ''
+  return new ApiError(code, (explained?.summary ?? generic.message) + detail, {
+    hint: explained?.hint ?? generic.hint,
+    ...(smtp && { smtp }),
+    transcript: err.transcript,
+  })
+}

@@ -1,0 +1,90 @@
+/**
+ * `POST /api/send` (shared/API.md): validate, check the target against the allow-list, build
+ * the MIME message, submit it through the SMTP engine, answer with the server's reply, the
+ * redacted transcript and the timings. Engine failures are thrown on to `onError`.
+ *
+ * @module
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { SendRequest, type SendSuccess } from '../../../src/lib/contract/api.ts'
+import type { AppDeps } from '../app.ts'
+import type { RelayEnv } from '../http/context.ts'
+import { ApiError } from '../http/errors.ts'
+import { checkSmtpTarget } from '../http/targets.ts'
+import { jsonBody } from '../http/validate.ts'
+import { perClientLimit } from '../middleware/rate-limit.ts'
+import { buildMessage, MimeError } from '../mime/index.ts'
+
+/**
+ * The JSON body may exceed the encoded message a little: both carry attachments in base64,
+ * and the JSON adds the envelope fields. The encoded size is checked exactly after building.
+ */
+const JSON_OVERHEAD_BYTES = 256 * 1024
+
+const tooLarge = (limit: number) =>
+  new ApiError(
+    'PAYLOAD_TOO_LARGE',
+    `The message is larger than this relay's limit of ${limit} bytes.`,
+    {
+      hint: 'Send smaller or fewer attachments (an administrator sets RELAY_MAX_MESSAGE_BYTES).',
+    },
+  )
+
+export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
+  const { config } = deps
+  return new Hono<RelayEnv>().post(
+    '/send',
+    perClientLimit({ limit: config.rateLimitPerMinute, clientAddress: deps.clientAddress }),
+    bodyLimit({
+      maxSize: config.maxMessageBytes + JSON_OVERHEAD_BYTES,
+      onError: () => {
+        throw tooLarge(config.maxMessageBytes)
+      },
+    }),
+    jsonBody(SendRequest),
+    async (c) => {
+      const { smtp, auth, message } = c.req.valid('json')
+      const target = await checkSmtpTarget(config, smtp, deps.resolveHost)
+      let built
+      try {
+        built = await buildMessage(message)
+      } catch (err) {
+        if (!(err instanceof MimeError)) throw err
+        throw new ApiError(
+          'INVALID_REQUEST',
+          'The message cannot be encoded: a header line is too long.',
+          {
+            hint: 'Shorten the display names or subject.',
+            path: 'message',
+          },
+        )
+      }
+      if (built.raw.byteLength > config.maxMessageBytes) throw tooLarge(config.maxMessageBytes)
+
+      const result = await deps.sendMail({
+        host: smtp.host.replace(/^\[|\]$/g, ''),
+        port: smtp.port,
+        security: smtp.security,
+        connectAddress: target.connectAddress,
+        ...(config.ca.length > 0 && { ca: config.ca }),
+        auth,
+        allowPlaintextAuth: target.allowPlaintextAuth,
+        envelope: built.envelope,
+        message: built.raw,
+        eightBit: built.eightBit,
+        smtpUtf8: built.smtpUtf8,
+      })
+      const body: SendSuccess = {
+        ok: true,
+        messageId: built.messageId,
+        accepted: result.accepted,
+        rejected: result.rejected.map((r) => r.address),
+        response: result.response,
+        transcript: result.transcript,
+        timings: result.timings,
+      }
+      return c.json(body)
+    },
+  )
+}

@@ -1,0 +1,130 @@
+/**
+ * `POST /api/token` (shared/API.md, token mode `web-secret`): redeems an authorization code or
+ * a refresh token at an allow-listed token endpoint with the client secret. The relay keeps
+ * nothing. The form is built with URLSearchParams (Entra secrets contain `~` and other
+ * reserved characters) and always carries `scope` (Entra answers AADSTS900144 on refreshes
+ * without it). Entra's JSON errors become TOKEN_ENDPOINT_ERROR with the AADSTS code and a hint.
+ *
+ * @module
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import {
+  TokenRequest,
+  type TokenRequest as TokenRequestBody,
+  type TokenSuccess,
+} from '../../../src/lib/contract/api.ts'
+import { explainAadsts, findAadsts } from '../../../src/lib/contract/m365.ts'
+import type { AppDeps } from '../app.ts'
+import type { RelayEnv } from '../http/context.ts'
+import { ApiError } from '../http/errors.ts'
+import { checkTokenEndpoint } from '../http/targets.ts'
+import { postTokenForm, TokenTransportError } from '../http/token-client.ts'
+import { jsonBody } from '../http/validate.ts'
+import { perClientLimit } from '../middleware/rate-limit.ts'
+
+/** Token requests are small: codes and refresh tokens are a few KB. */
+const MAX_TOKEN_REQUEST_BYTES = 64 * 1024
+
+/** The form of RFC 6749 §4.1.3 / §6 (+ RFC 7636 code_verifier), secret in the body (§2.3.1). */
+export function tokenForm(req: TokenRequestBody): URLSearchParams {
+  const form = new URLSearchParams({ client_id: req.clientId, scope: req.scope })
+  if (req.clientSecret) form.set('client_secret', req.clientSecret)
+  const grant = req.grant
+  if (grant.type === 'authorization_code') {
+    form.set('grant_type', 'authorization_code')
+    form.set('code', grant.code)
+    form.set('redirect_uri', grant.redirectUri)
+    if (grant.codeVerifier) form.set('code_verifier', grant.codeVerifier)
+  } else {
+    form.set('grant_type', 'refresh_token')
+    form.set('refresh_token', grant.refreshToken)
+  }
+  return form
+}
+
+/** Replaces every secret of the request that an error text might echo. */
+function redact(text: string, req: TokenRequestBody): string {
+  const secrets = [req.clientSecret, 'code' in req.grant ? req.grant.code : undefined]
+  if (req.grant.type === 'authorization_code') secrets.push(req.grant.codeVerifier)
+  else secrets.push(req.grant.refreshToken)
+  let out = text
+  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('****')
+  return out
+}
+
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
+
+/** Entra's first line of `error_description` (the rest is trace and correlation IDs). */
+const firstLine = (s: string) => (s.split(/\r?\n/)[0] ?? '').slice(0, 500)
+
+export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
+  const post = deps.fetchToken ?? postTokenForm
+  return new Hono<RelayEnv>().post(
+    '/token',
+    perClientLimit({ limit: deps.config.rateLimitPerMinute, clientAddress: deps.clientAddress }),
+    bodyLimit({
+      maxSize: MAX_TOKEN_REQUEST_BYTES,
+      onError: () => {
+        throw new ApiError('PAYLOAD_TOO_LARGE', 'The token request is too large.', {
+          hint: `Token requests are at most ${MAX_TOKEN_REQUEST_BYTES} bytes.`,
+        })
+      },
+    }),
+    jsonBody(TokenRequest),
+    async (c) => {
+      const req = c.req.valid('json')
+      const target = await checkTokenEndpoint(deps.config, req.tokenEndpoint, deps.resolveHost)
+      let res
+      try {
+        res = await post({ ...target, ca: deps.config.ca, form: tokenForm(req) })
+      } catch (err) {
+        if (!(err instanceof TokenTransportError)) throw err
+        if (err.kind === 'timeout') {
+          throw new ApiError('TIMEOUT', 'The token endpoint did not answer in time.', {
+            hint: 'Check that this relay can reach the token endpoint.',
+          })
+        }
+        throw new ApiError(
+          'TOKEN_ENDPOINT_ERROR',
+          `Could not reach the token endpoint (${err.code}).`,
+          {
+            hint: err.kind === 'tls'
+              ? "The endpoint's certificate was not trusted for its name (a private CA can be added with RELAY_CA_FILE)."
+              : 'Check the token endpoint URL and that this relay can reach it.',
+          },
+        )
+      }
+      const json = (typeof res.json === 'object' && res.json !== null ? res.json : {}) as Record<
+        string,
+        unknown
+      >
+      const accessToken = str(json.access_token)
+      if (res.status === 200 && accessToken) {
+        const body: TokenSuccess = {
+          ok: true,
+          accessToken,
+          expiresIn: Number(json.expires_in) || 0,
+          ...(str(json.refresh_token) && { refreshToken: str(json.refresh_token) }),
+          ...(str(json.id_token) && { idToken: str(json.id_token) }),
+          scope: str(json.scope) ?? req.scope,
+        }
+        return c.json(body)
+      }
+      const aadsts = findAadsts(json)
+      const explained = aadsts ? explainAadsts(aadsts) : undefined
+      const error = str(json.error) ?? `HTTP ${res.status}`
+      const description = str(json.error_description)
+      const said = description ? `: ${redact(firstLine(description), req)}` : ''
+      throw new ApiError(
+        'TOKEN_ENDPOINT_ERROR',
+        `The token endpoint answered ${redact(error, req)}${said}`,
+        {
+          hint: explained?.hint ??
+            'Check the client ID, client secret, redirect URI and tenant in the Entra app registration.',
+          ...(aadsts && { aadsts }),
+        },
+      )
+    },
+  )
+}
