@@ -1,0 +1,262 @@
+/**
+ * oidc-provider 8 configured to look like Entra ID's v2.0 endpoints for one tenant: Entra's URL
+ * shapes, the two app registrations, JWT access tokens for Outlook with `scp`, refresh tokens
+ * for `offline_access` without a forced consent prompt, and the sandbox's own interaction pages.
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { errors, interactionPolicy, type KoaContext } from 'oidc-provider'
+import { createAdapterFactory } from './idp-store.ts'
+import type { Switches } from './switches.ts'
+import {
+  allOutlookScopeStrings,
+  findAccountByOid,
+  outlookScopeName,
+  OUTLOOK,
+  SMTP_SEND,
+  SPA_APP,
+  TENANT_ID,
+  WEB_APP,
+  type SandboxAccount,
+} from './tenant.ts'
+
+/** Entra's paths under the tenant, relative to the IdP's origin. */
+export const PATHS = {
+  authorize: `/${TENANT_ID}/oauth2/v2.0/authorize`,
+  token: `/${TENANT_ID}/oauth2/v2.0/token`,
+  logout: `/${TENANT_ID}/oauth2/v2.0/logout`,
+  keys: `/${TENANT_ID}/discovery/v2.0/keys`,
+  login: `/${TENANT_ID}/login`,
+}
+
+/** Marks a token error raised because consent is missing, mapped to AADSTS65001 on the way out. */
+export const CONSENT_MISSING_MARK = 'sandbox: consent missing for SMTP.Send'
+
+/** The parameter the authorize pre-check sets when the request asked for `offline_access`. */
+export const OFFLINE_PARAM = 'mk_offline_access'
+
+export interface IdpConfigInput {
+  publicOrigin: string
+  signingJwk: Record<string, unknown>
+  switches: () => Switches
+  accessTokenTtl: number
+  renderError: (ctx: KoaContext, out: Record<string, string>, error: unknown) => Promise<void>
+}
+
+/** The registrations as oidc-provider client metadata, reflecting the switches now in force. */
+export function clientMetadata(
+  id: string,
+  publicOrigin: string,
+  switches: Switches
+): Record<string, unknown> | undefined {
+  if (id === WEB_APP.clientId) {
+    return {
+      client_id: WEB_APP.clientId,
+      client_name: WEB_APP.name,
+      // oidc-provider matches http loopback redirect URIs on any port only for "native" clients
+      // (RFC 8252 §7.3); Entra does the same for the Web platform's http://localhost.
+      application_type: 'native',
+      client_secret: WEB_APP.secretValue,
+      // A fixed past date: oidc-provider then refuses the secret as expired (AADSTS7000222).
+      ...(switches.webSecretExpired ? { client_secret_expires_at: 1_700_000_000 } : {}),
+      token_endpoint_auth_method: 'client_secret_post',
+      redirect_uris: [`${WEB_APP.redirectUri}/`],
+      post_logout_redirect_uris: [`${WEB_APP.redirectUri}/`],
+      response_types: ['code', 'code id_token', 'id_token token', 'id_token'],
+      grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+    }
+  }
+  if (id === SPA_APP.clientId) {
+    const bridge = `${publicOrigin}${SPA_APP.redirectPath}`
+    return {
+      client_id: SPA_APP.clientId,
+      client_name: SPA_APP.name,
+      application_type: 'web',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [bridge],
+      post_logout_redirect_uris: [bridge, `${publicOrigin}/`],
+      response_types: ['code'],
+      grant_types: ['authorization_code', 'refresh_token'],
+    }
+  }
+  return undefined
+}
+
+export function appName(clientId: string | undefined): string {
+  if (clientId === WEB_APP.clientId) return WEB_APP.name
+  if (clientId === SPA_APP.clientId) return SPA_APP.name
+  return clientId ?? ''
+}
+
+/**
+ * The Outlook scope names (`SMTP.Send`, …) a token may carry for this account: the requested
+ * ones the admin consented to; `.default` means all consented ones. The `consentMissing` switch
+ * takes SMTP.Send away from everyone.
+ */
+export function grantedOutlookNames(
+  account: SandboxAccount,
+  requested: string[],
+  switches: Switches
+): string[] {
+  const consented = account.consentedScopes.filter((s) => !(switches.consentMissing && s === SMTP_SEND))
+  const names = new Set<string>()
+  for (const scope of requested) {
+    const name = outlookScopeName(scope)
+    if (name === '.default') consented.forEach((n) => names.add(n))
+    else if (name && consented.includes(name)) names.add(name)
+  }
+  return [...names]
+}
+
+/** True when the request names SMTP.Send but the account may not have it (AADSTS65001). */
+export function consentMissingFor(account: SandboxAccount, requested: string[], switches: Switches): boolean {
+  const wantsSend = requested.some((s) => outlookScopeName(s) === SMTP_SEND)
+  return wantsSend && !grantedOutlookNames(account, requested, switches).includes(SMTP_SEND)
+}
+
+function policy() {
+  const base = interactionPolicy.base()
+  // Entra does not force an interaction on every request of the Web (here "native") app.
+  base.get('consent').checks.remove('native_client_prompt')
+  return base
+}
+
+export function idpConfiguration(input: IdpConfigInput): Record<string, unknown> {
+  const { publicOrigin, switches, accessTokenTtl } = input
+  const outlookScopes = allOutlookScopeStrings()
+  const isOutlook = (scope: string) => outlookScopeName(scope) !== undefined
+  const secure = { signed: true, sameSite: 'none', secure: true, httpOnly: true }
+
+  return {
+    adapter: createAdapterFactory((id) => clientMetadata(id, publicOrigin, switches())),
+    clients: [],
+    jwks: { keys: [input.signingJwk] },
+    cookies: { keys: [randomBytes(32).toString('base64url')], long: secure, short: secure },
+    routes: {
+      authorization: PATHS.authorize,
+      token: PATHS.token,
+      end_session: PATHS.logout,
+      jwks: PATHS.keys,
+      userinfo: `/${TENANT_ID}/openid/v2.0/userinfo`,
+    },
+    responseTypes: ['code', 'code id_token', 'id_token token', 'id_token', 'none'],
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub', 'oid', 'tid', 'ver'],
+      profile: ['name', 'preferred_username'],
+      email: ['email'],
+    },
+    // Entra's ID tokens carry name, preferred_username, oid and tid whatever the response type.
+    conformIdTokenClaims: false,
+    pkce: { methods: ['S256'], required: (_ctx: KoaContext, client: KoaContext) => client.clientAuthMethod === 'none' },
+    clientBasedCORS: (_ctx: KoaContext, origin: string, client: KoaContext) =>
+      client.clientId === SPA_APP.clientId && origin === publicOrigin,
+    extraParams: [OFFLINE_PARAM],
+    features: {
+      devInteractions: { enabled: false },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // MSAL never sends `resource`: the Outlook scopes name it, as in Entra.
+        defaultResource: async (ctx: KoaContext, _client: unknown, oneOf?: string[]) => {
+          if (oneOf) return oneOf[0]
+          const scope = String(ctx.oidc.params.scope ?? '')
+          return scope.split(' ').some(isOutlook) ? OUTLOOK : undefined
+        },
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx: KoaContext, indicator: string) => {
+          if (indicator.replace(/\/$/, '') !== OUTLOOK) throw new errors.InvalidTarget()
+          return {
+            audience: OUTLOOK,
+            scope: outlookScopes.join(' '),
+            accessTokenTTL: accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          }
+        },
+      },
+    },
+    findAccount: async (_ctx: KoaContext, sub: string) => {
+      const account = findAccountByOid(sub)
+      if (!account || account.signInBlocked) return undefined
+      return {
+        accountId: sub,
+        claims: async () => ({
+          sub,
+          oid: account.oid,
+          tid: TENANT_ID,
+          ver: '2.0',
+          name: account.displayName,
+          preferred_username: account.upn,
+          email: account.upn,
+        }),
+      }
+    },
+    extraTokenClaims: async (_ctx: KoaContext, token: KoaContext) => {
+      if (token.kind !== 'AccessToken' || token.resourceServer?.audience !== OUTLOOK) return undefined
+      const account = findAccountByOid(String(token.accountId))
+      if (!account) return undefined
+      const requested = String(token.scope ?? '').split(' ')
+      const s = switches()
+      if (consentMissingFor(account, requested, s)) throw new errors.InvalidGrant(CONSENT_MISSING_MARK)
+      return {
+        scp: grantedOutlookNames(account, requested, s).join(' '),
+        upn: account.upn,
+        unique_name: account.upn,
+        name: account.displayName,
+        oid: account.oid,
+        tid: TENANT_ID,
+        appid: token.clientId,
+        ver: '1.0',
+      }
+    },
+    // OIDC Core drops offline_access without prompt=consent, which MSAL never sends; Entra
+    // issues the refresh token anyway. The grant remembers that offline_access was asked for
+    // (see loadExistingGrant and the interactions), and that decides here.
+    issueRefreshToken: async (ctx: KoaContext, client: KoaContext, code: KoaContext) => {
+      if (!client.grantTypeAllowed('refresh_token')) return false
+      const grant = ctx.oidc.entities.Grant ?? (await ctx.oidc.provider.Grant.find(code.grantId))
+      if (!grant?.getOIDCScope().split(' ').includes('offline_access')) return false
+      // The refresh token copies the code's scope; restoring offline_access there lets the
+      // refresh requests MSAL sends (with offline_access in `scope`) pass the subset check.
+      if (!code.scopes.has('offline_access')) code.scope = `${code.scope} offline_access`
+      return true
+    },
+    rotateRefreshToken: true,
+    expiresWithSession: async () => false,
+    loadExistingGrant: async (ctx: KoaContext) => {
+      const grantId =
+        ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId)
+      if (!grantId) return undefined
+      const grant = await ctx.oidc.provider.Grant.find(grantId)
+      const account = findAccountByOid(String(ctx.oidc.session.accountId))
+      if (!grant || !account) return undefined
+      const requested = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean)
+      // Consent withdrawn (switch) or never given: the consent prompt runs and answers 65001.
+      if (consentMissingFor(account, requested, switches())) return undefined
+      // Admin consent covers every consented scope: extend the grant instead of prompting.
+      const outlook = requested.filter(isOutlook)
+      if (outlook.length) grant.addResourceScope(OUTLOOK, outlook.join(' '))
+      grant.addOIDCScope('openid profile email')
+      if (ctx.oidc.params[OFFLINE_PARAM] === '1') grant.addOIDCScope('offline_access')
+      await grant.save()
+      return grant
+    },
+    interactions: {
+      url: async (_ctx: KoaContext, interaction: { uid: string }) => `${PATHS.login}/${interaction.uid}`,
+      policy: policy(),
+    },
+    renderError: input.renderError,
+    ttl: {
+      AccessToken: accessTokenTtl,
+      AuthorizationCode: 600,
+      IdToken: 3600,
+      RefreshToken: 90 * 86_400,
+      Interaction: 3600,
+      Session: 14 * 86_400,
+      Grant: 365 * 86_400,
+    },
+  }
+}

@@ -1,0 +1,201 @@
+/**
+ * Koa middleware around oidc-provider that makes it answer like Entra: Entra's path spellings,
+ * the checks Entra makes at the authorize endpoint before sign-in (app, redirect URI, implicit
+ * boxes, scopes) and Entra's JSON error shape with AADSTS codes at the token endpoint.
+ *
+ * @module
+ */
+import type { KoaContext, KoaNext } from 'oidc-provider'
+import { AADSTS, entraError, entraStatus, type AadstsTuple } from './aadsts.ts'
+import { CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS } from './idp-config.ts'
+import { errorPage } from './idp-pages.ts'
+import { pickLang } from './html.ts'
+import { redirectUriMatches } from './redirect.ts'
+import type { Switches } from './switches.ts'
+import { OIDC_SCOPES, outlookScopeName, SPA_APP, TENANT_ID, WEB_APP, findAccountByOid } from './tenant.ts'
+
+export interface HookDeps {
+  publicOrigin: string
+  switches: () => Switches
+  /** `https://localhost:PORT`: the base of `error_uri`. */
+  origin: () => string
+}
+
+const TENANT_PREFIX = new RegExp(`^/${TENANT_ID}/`, 'i')
+
+/**
+ * Maps the spellings Entra accepts onto the provider's routes: the seed's `oauth2/V2.0` (any
+ * case) and both discovery documents MSAL and other clients fetch.
+ */
+export function normalizePath(path: string): string {
+  if (!TENANT_PREFIX.test(path)) return path
+  const rest = path.replace(TENANT_PREFIX, '')
+  const lower = rest.toLowerCase()
+  if (lower === 'v2.0/.well-known/openid-configuration' || lower === '.well-known/openid-configuration') {
+    return '/.well-known/openid-configuration'
+  }
+  const fixed = rest.replace(/^(oauth2|discovery)\/v2\.0\//i, (_m, a: string) => `${a.toLowerCase()}/v2.0/`)
+  return `/${TENANT_ID}/${fixed}`
+}
+
+export function pathRewrite() {
+  return async (ctx: KoaContext, next: KoaNext) => {
+    const path = normalizePath(ctx.path)
+    if (path !== ctx.path) ctx.path = path
+    await next()
+  }
+}
+
+/** The registered redirect URIs of an app, as the switches leave them. */
+export function registeredRedirects(clientId: string, publicOrigin: string, switches: Switches): string[] {
+  if (clientId === WEB_APP.clientId) return [WEB_APP.redirectUri]
+  if (clientId === SPA_APP.clientId) {
+    return switches.spaRedirectMissing ? [] : [`${publicOrigin}${SPA_APP.redirectPath}`]
+  }
+  return []
+}
+
+function sendErrorPage(ctx: KoaContext, deps: HookDeps, tuple: AadstsTuple, extra: Record<string, string>) {
+  const body = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
+  ctx.status = 400
+  if (ctx.accepts('html', 'json') === 'json') {
+    ctx.body = body
+    return
+  }
+  ctx.type = 'html'
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  ctx.body = errorPage(pickLang(ctx.query.lang, ctx.query.ui_locales), body.error_description, {
+    error: body.error,
+    error_codes: String(body.error_codes[0]),
+    ...extra,
+    trace_id: body.trace_id,
+    correlation_id: body.correlation_id,
+    timestamp: body.timestamp,
+  })
+}
+
+function redirectError(ctx: KoaContext, deps: HookDeps, redirectUri: string, tuple: AadstsTuple) {
+  const q = ctx.query as Record<string, string | undefined>
+  const body = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
+  const params = new URLSearchParams({ error: body.error, error_description: body.error_description })
+  if (q.state !== undefined) params.set('state', q.state)
+  const mode = q.response_mode ?? (q.response_type === 'code' ? 'query' : 'fragment')
+  const url = new URL(redirectUri)
+  if (mode === 'query') {
+    params.forEach((v, k) => url.searchParams.set(k, v))
+    ctx.redirect(url.href)
+  } else {
+    ctx.redirect(`${url.href.replace(/#.*$/, '')}#${params.toString()}`)
+  }
+}
+
+/**
+ * The checks Entra makes before showing its sign-in page. Only GET requests (what MSAL and the
+ * page send); anything else goes to oidc-provider's own checks.
+ */
+export function authorizePrecheck(deps: HookDeps) {
+  return async (ctx: KoaContext, next: KoaNext) => {
+    if (ctx.path !== PATHS.authorize || ctx.method !== 'GET') return next()
+    const q = { ...(ctx.query as Record<string, string | undefined>) }
+    delete q[OFFLINE_PARAM]
+    const switches = deps.switches()
+    const clientId = q.client_id ?? ''
+    if (clientId !== WEB_APP.clientId && clientId !== SPA_APP.clientId) {
+      return sendErrorPage(ctx, deps, AADSTS.appNotFound(clientId, TENANT_ID), { client_id: clientId })
+    }
+    const redirectUri = q.redirect_uri ?? ''
+    if (!redirectUriMatches(registeredRedirects(clientId, deps.publicOrigin, switches), redirectUri)) {
+      return sendErrorPage(ctx, deps, AADSTS.redirectMismatch(redirectUri, clientId), {
+        client_id: clientId,
+        redirect_uri: redirectUri,
+      })
+    }
+    const types = (q.response_type ?? '').split(' ')
+    const isSpa = clientId === SPA_APP.clientId
+    if (types.includes('token') && (isSpa || switches.implicitAccessTokensDisabled)) {
+      return redirectError(ctx, deps, redirectUri, AADSTS.implicitTokenDisabled())
+    }
+    if (types.includes('id_token') && (isSpa || switches.implicitIdTokensDisabled)) {
+      return redirectError(ctx, deps, redirectUri, AADSTS.implicitIdTokenDisabled())
+    }
+    const scopes = (q.scope ?? '').split(' ').filter(Boolean)
+    const unknown = scopes.find((s) => !OIDC_SCOPES.includes(s) && outlookScopeName(s) === undefined)
+    if (unknown) return redirectError(ctx, deps, redirectUri, AADSTS.invalidScope(unknown))
+    // Remember offline_access before oidc-provider drops it (OIDC Core §11): see issueRefreshToken.
+    if (scopes.includes('offline_access')) q[OFFLINE_PARAM] = '1'
+    ctx.query = q
+    return next()
+  }
+}
+
+function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_description?: string }, switches: Switches): AadstsTuple {
+  const params = (ctx.oidc?.body ?? {}) as Record<string, string | undefined>
+  const clientId = ctx.oidc?.client?.clientId ?? params.client_id
+  const description = body.error_description ?? ''
+  const origin = ctx.get('Origin')
+  if (description === CONSENT_MISSING_MARK) {
+    return AADSTS.consentMissing(clientId ?? '', clientId === SPA_APP.clientId ? SPA_APP.name : WEB_APP.name)
+  }
+  if (body.error === 'invalid_request' && origin && /origin .* not allowed/.test(description)) {
+    if (clientId === WEB_APP.clientId) return AADSTS.crossOriginWebApp(origin)
+  }
+  if (body.error === 'invalid_client') {
+    if (clientId === WEB_APP.clientId) {
+      if (/expired/.test(description) && switches.webSecretExpired) return AADSTS.secretExpired(clientId)
+      if (!params.client_secret && !ctx.get('Authorization')) return AADSTS.secretMissing()
+      return AADSTS.secretIdSent(clientId)
+    }
+    if (clientId === SPA_APP.clientId && params.client_secret) return AADSTS.publicClientWithSecret()
+    return AADSTS.appNotFound(clientId ?? '', TENANT_ID)
+  }
+  if (body.error === 'invalid_grant') {
+    if (/PKCE/i.test(description)) return AADSTS.pkceMismatch()
+    if (/consumed/.test(description)) return AADSTS.codeRedeemed()
+    if (params.grant_type === 'refresh_token') return AADSTS.badRefreshToken()
+    return AADSTS.badCode()
+  }
+  if (body.error === 'invalid_scope') {
+    const account = findAccountByOid(String(ctx.oidc?.entities?.RefreshToken?.accountId ?? ''))
+    const wantsSend = String(params.scope ?? '').split(' ').some((s) => outlookScopeName(s) === 'SMTP.Send')
+    if (account && wantsSend) return AADSTS.consentMissing(clientId ?? '', WEB_APP.name)
+    return AADSTS.invalidScope(String(params.scope ?? ''))
+  }
+  if (body.error === 'invalid_request' && /scope/.test(description)) return AADSTS.missingScope()
+  return AADSTS.generic(body.error, description)
+}
+
+/**
+ * Entra's answers at the token endpoint: AADSTS errors, `client_info` (base64url of
+ * `{uid, utid}`, which MSAL uses for the account ID) and `ext_expires_in` on success, and CORS
+ * on errors too so the page can read them.
+ */
+export function tokenPostprocess(deps: HookDeps) {
+  return async (ctx: KoaContext, next: KoaNext) => {
+    if (ctx.path !== PATHS.token || ctx.method !== 'POST') return next()
+    await next()
+    const body = ctx.body as Record<string, unknown> | undefined
+    if (!body || typeof body !== 'object') return
+    if (typeof body.error === 'string') {
+      const tuple = tokenErrorTuple(ctx, body as { error: string; error_description?: string }, deps.switches())
+      const entra = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
+      ctx.status = entraStatus(entra.error)
+      ctx.body = entra
+      const origin = ctx.get('Origin')
+      if (origin === deps.publicOrigin) {
+        ctx.set('Access-Control-Allow-Origin', origin)
+        ctx.vary('Origin')
+      }
+      ctx.remove('WWW-Authenticate')
+      return
+    }
+    if (typeof body.access_token === 'string') {
+      const token = ctx.oidc?.entities?.AccessToken
+      const account = token ? findAccountByOid(String(token.accountId)) : undefined
+      if (account) {
+        const info = { uid: account.oid, utid: TENANT_ID }
+        body.client_info = Buffer.from(JSON.stringify(info)).toString('base64url')
+      }
+      if (typeof body.expires_in === 'number') body.ext_expires_in = body.expires_in
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * oidc-provider's storage for the sandbox: an in-memory store per IdP instance (the package's
+ * own memory adapter is one global store and warns at start-up). The `Client` model is answered
+ * from the sandbox's registrations, computed on every lookup so the failure switches apply at
+ * once (oidc-provider caches clients by the hash of their metadata).
+ *
+ * @module
+ */
+
+type Payload = Record<string, unknown> & { grantId?: string; uid?: string; consumed?: number }
+
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken'])
+
+/** Most entries the store keeps; the oldest go first (a sandbox, not a production IdP). */
+const MAX_ENTRIES = 5_000
+
+export function createAdapterFactory(clients: (id: string) => Record<string, unknown> | undefined) {
+  const entries = new Map<string, { payload: Payload; expiresAt: number }>()
+  const grants = new Map<string, Set<string>>()
+  const sessionUids = new Map<string, string>()
+
+  const get = (key: string): Payload | undefined => {
+    const entry = entries.get(key)
+    if (!entry) return undefined
+    if (entry.expiresAt < Date.now()) {
+      entries.delete(key)
+      return undefined
+    }
+    return entry.payload
+  }
+
+  return class SandboxAdapter {
+    model: string
+    constructor(model: string) {
+      this.model = model
+    }
+
+    key(id: string): string {
+      return `${this.model}:${id}`
+    }
+
+    async upsert(id: string, payload: Payload, expiresIn: number): Promise<void> {
+      const key = this.key(id)
+      if (this.model === 'Session' && typeof payload.uid === 'string') sessionUids.set(payload.uid, id)
+      if (GRANTABLE.has(this.model) && payload.grantId) {
+        const set = grants.get(payload.grantId) ?? new Set<string>()
+        set.add(key)
+        grants.set(payload.grantId, set)
+      }
+      entries.delete(key)
+      entries.set(key, { payload, expiresAt: Date.now() + (expiresIn || 3600) * 1000 })
+      while (entries.size > MAX_ENTRIES) {
+        const oldest = entries.keys().next().value
+        if (oldest === undefined) break
+        entries.delete(oldest)
+      }
+    }
+
+    async find(id: string): Promise<Payload | undefined> {
+      if (this.model === 'Client') return clients(id) as Payload | undefined
+      return get(this.key(id))
+    }
+
+    async findByUid(uid: string): Promise<Payload | undefined> {
+      const id = sessionUids.get(uid)
+      return id ? this.find(id) : undefined
+    }
+
+    async findByUserCode(): Promise<undefined> {
+      return undefined
+    }
+
+    async consume(id: string): Promise<void> {
+      const payload = get(this.key(id))
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000)
+    }
+
+    async destroy(id: string): Promise<void> {
+      entries.delete(this.key(id))
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      for (const key of grants.get(grantId) ?? []) entries.delete(key)
+      grants.delete(grantId)
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The sandbox identity provider: oidc-provider shaped like Entra ID (see idp-config.ts), served
+ * over HTTPS on 127.0.0.1 with the sandbox certificate. URLs name `localhost`, which the
+ * certificate carries and MSAL accepts as a known authority.
+ *
+ * @module
+ */
+import { createServer, type Server } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { Provider, type KoaContext } from 'oidc-provider'
+import { entraError } from './aadsts.ts'
+import { idpConfiguration, PATHS } from './idp-config.ts'
+import { authorizePrecheck, pathRewrite, tokenPostprocess } from './idp-hooks.ts'
+import { handleInteraction } from './idp-interactions.ts'
+import { errorPage } from './idp-pages.ts'
+import { pickLang } from './html.ts'
+import type { SandboxPki } from './pki.ts'
+import type { Switches } from './switches.ts'
+import { TENANT_ID } from './tenant.ts'
+
+export interface IdpOptions {
+  pki: SandboxPki
+  publicOrigin: string
+  port: number
+  switches: () => Switches
+  /** Access token lifetime in seconds (Entra: 60–90 minutes). */
+  accessTokenTtl: number
+}
+
+export interface Idp {
+  /** `https://localhost:PORT` */
+  origin: string
+  issuer: string
+  authority: string
+  authorizeEndpoint: string
+  tokenEndpoint: string
+  jwksUri: string
+  close(): Promise<void>
+}
+
+const INTERACTION_PATH = new RegExp(`^/${TENANT_ID}/login/[A-Za-z0-9_-]+$`)
+
+async function renderError(ctx: KoaContext, out: Record<string, string>): Promise<void> {
+  const body = entraError(90000, out.error ?? 'server_error', out.error_description ?? '', '')
+  ctx.type = 'html'
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  ctx.body = errorPage(pickLang(ctx.query?.lang, ctx.query?.ui_locales), out.error_description ?? out.error ?? '', {
+    error: out.error ?? '',
+    trace_id: body.trace_id,
+    timestamp: body.timestamp,
+  })
+}
+
+export async function startIdp(opts: IdpOptions): Promise<Idp> {
+  let provider: Provider | undefined
+  let callback: ReturnType<Provider['callback']> | undefined
+  let origin = ''
+  const getProvider = () => {
+    if (!provider) throw new Error('IdP not ready')
+    return provider
+  }
+
+  const server: Server = createServer(
+    { cert: opts.pki.certPem, key: opts.pki.keyPem, minVersion: 'TLSv1.2' },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/'
+      if (INTERACTION_PATH.test(path) && (req.method === 'GET' || req.method === 'POST')) {
+        handleInteraction(req, res, { provider: getProvider, switches: opts.switches, origin: () => origin }).catch(
+          (err: unknown) => {
+            if (!res.headersSent) {
+              res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
+            }
+            // The interaction expired or its cookie is gone: the name of the error is enough.
+            res.end(`Sign-in session not found or expired (${(err as Error).name}). Start again from the app.`)
+          }
+        )
+        return
+      }
+      if (callback) callback(req, res)
+      else res.writeHead(503).end()
+    }
+  )
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  origin = `https://localhost:${port}`
+  const issuer = `${origin}/${TENANT_ID}/v2.0`
+
+  provider = new Provider(
+    issuer,
+    idpConfiguration({
+      publicOrigin: opts.publicOrigin,
+      signingJwk: opts.pki.signingJwk,
+      switches: opts.switches,
+      accessTokenTtl: opts.accessTokenTtl,
+      renderError,
+    })
+  )
+  const deps = { publicOrigin: opts.publicOrigin, switches: opts.switches, origin: () => origin }
+  provider.use(pathRewrite())
+  provider.use(authorizePrecheck(deps))
+  provider.use(tokenPostprocess(deps))
+  callback = provider.callback()
+
+  return {
+    origin,
+    issuer,
+    authority: `${origin}/${TENANT_ID}`,
+    authorizeEndpoint: `${origin}${PATHS.authorize}`,
+    tokenEndpoint: `${origin}${PATHS.token}`,
+    jwksUri: `${origin}${PATHS.keys}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}
