@@ -64,7 +64,8 @@ export class Session {
   /** The next reply; a wire failure becomes an `SmtpError` of `stage`. */
   async read(stage: Stage, command: string | undefined, timeout: TimeoutName = 'command'): Promise<Reply> {
     try {
-      return await this.wire.read(this.timeouts[timeoutOf[timeout]], timeout)
+      // Scrubbed: a server could echo a credential back in its reply text.
+      return this.transcript.scrubReply(await this.wire.read(this.timeouts[timeoutOf[timeout]], timeout))
     } catch (e) {
       throw this.fromWire(stage, command, e)
     }

@@ -31,6 +31,8 @@ export function apiCodeFor(stage: Stage, kind: FailureKind, reply?: Reply): Erro
     case 'aborted':
       return 'TIMEOUT'
     case 'protocol':
+      // Data injected after the STARTTLS 220: TLS could not be set up safely.
+      return stage === 'starttls' ? 'TLS_FAILED' : 'INTERNAL'
     case 'local':
       return 'INTERNAL'
     case 'tls':

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { TranscriptLine } from './types.ts'
+import type { Reply, TranscriptLine } from './types.ts'
 
 /** Shorter secrets are not scrubbed from free text: they would mangle ordinary words. */
 const MIN_SCRUB_LENGTH = 6
@@ -39,6 +39,12 @@ export class Transcript {
     let out = text
     for (const secret of this.#secrets) out = out.split(secret).join('****')
     return out
+  }
+
+  /** `reply` with every known secret scrubbed from its text. */
+  scrubReply(reply: Reply): Reply {
+    if (this.#secrets.length === 0) return reply
+    return { ...reply, lines: reply.lines.map((l) => this.scrub(l)) }
   }
 
   snapshot(): TranscriptLine[] {

@@ -1,0 +1,258 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { CLIENT, GREETING, ehloReply, enc, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import { scriptedPeer, type ScriptedPeer, type Step } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { createCertificateAuthority, issueServerCertificate } from '../tls/certs.ts'
+import { SmtpError, sendMail } from './index.ts'
+import type { SendOptions } from './types.ts'
+
+let peer: ScriptedPeer | undefined
+afterEach(async () => {
+  await peer?.close()
+  peer = undefined
+})
+
+async function run(steps: Step[], extra: Partial<SendOptions> = {}, peerOpts = {}) {
+  peer = await scriptedPeer(steps, peerOpts)
+  const result = await sendMail(options(peer.port, extra)).catch((e: unknown) => e)
+  return { result, outcome: await peer.done }
+}
+
+const MAIL = 'MAIL FROM:<from@example.com>\r\n'
+const RCPT = 'RCPT TO:<to@example.com>\r\n'
+const BODY = 'Subject: t\r\n\r\nhi\r\n'
+
+describe('greeting and EHLO', () => {
+  it('sends one command per round trip without PIPELINING, QUIT with the final dot', async () => {
+    const { result, outcome } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('8BITMIME') },
+      { c: MAIL },
+      { s: '250 2.1.0 ok\r\n' },
+      { c: RCPT },
+      { s: '250 2.1.5 ok\r\n' },
+      { c: 'DATA\r\n' },
+      { s: '354 go ahead\r\n' },
+      { c: `${BODY}.\r\nQUIT\r\n` },
+      { s: '250 2.0.0 OK queued as 42\r\n221 2.0.0 bye\r\n' },
+      { end: true },
+    ])
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ accepted: ['to@example.com'], rejected: [], response: '250 2.0.0 OK queued as 42' })
+  })
+
+  it('falls back to HELO when EHLO is refused, and then uses no extension', async () => {
+    const { result, outcome } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: '502 5.5.1 command not implemented\r\n' },
+      { c: `HELO ${CLIENT}\r\n` },
+      { s: '250 mx.example\r\n' },
+      { c: MAIL },
+      { s: '250 ok\r\n' },
+      { c: RCPT },
+      { s: '250 ok\r\n' },
+      { c: 'DATA\r\n' },
+      { s: '354 go\r\n' },
+      { c: `${BODY}.\r\nQUIT\r\n` },
+      { s: '250 ok\r\n' },
+      { end: true },
+    ])
+    expect(outcome.ok).toBe(true)
+    expect(result).toMatchObject({ response: '250 ok' })
+  })
+
+  it('fails with CONNECTION_FAILED on a 554 greeting and sends nothing', async () => {
+    const { result, outcome } = await run([{ s: '554 5.3.2 no service\r\n' }])
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ apiCode: 'CONNECTION_FAILED', stage: 'greeting', reply: { code: 554, enhanced: '5.3.2' } })
+  })
+})
+
+describe('STARTTLS', () => {
+  const ca = createCertificateAuthority('session test CA')
+  const cert = issueServerCertificate(ca, { dns: ['localhost'] })
+  const tlsOpts = { security: 'starttls' as const, ca: ca.certPem }
+
+  it('upgrades, forgets the first EHLO and asks again (RFC 3207)', async () => {
+    const { result, outcome } = await run(
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        // Before TLS the server claims PIPELINING; after TLS it does not: the client must obey
+        // the second list only.
+        { s: ehloReply('PIPELINING', 'STARTTLS') },
+        { c: 'STARTTLS\r\n' },
+        { s: '220 2.0.0 go ahead\r\n' },
+        { tls: true },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply('SIZE 1000') },
+        { c: 'MAIL FROM:<from@example.com> SIZE=18\r\n' },
+        { s: '250 ok\r\n' },
+        { c: RCPT },
+        { s: '250 ok\r\n' },
+        { c: 'DATA\r\n' },
+        { s: '354 go\r\n' },
+        { c: `${BODY}.\r\nQUIT\r\n` },
+        { s: '250 ok\r\n' },
+        { end: true },
+      ],
+      tlsOpts,
+      { cert }
+    )
+    expect(outcome).toEqual({ ok: true, extra: '', tls: true })
+    expect((result as { transcript: unknown[] }).transcript).toContainEqual({ dir: 'I', line: expect.stringMatching(/^TLS established: TLSv1\.[23]/) })
+  })
+
+  it('refuses to continue when bytes follow the 220 (response injection)', async () => {
+    const { result, outcome } = await run(
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply('STARTTLS') },
+        { c: 'STARTTLS\r\n' },
+        { s: '220 2.0.0 go ahead\r\n250-injected\r\n' },
+      ],
+      tlsOpts,
+      { cert }
+    )
+    // Not a byte more: no TLS ClientHello, no command.
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toBeInstanceOf(SmtpError)
+    expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'starttls', kind: 'protocol' })
+  })
+
+  it('never falls back to clear text when STARTTLS is not offered', async () => {
+    const { result, outcome } = await run(
+      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('AUTH PLAIN') }],
+      { ...tlsOpts, auth: { type: 'plain', user: 'u', password: 'secret-password' } }
+    )
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ apiCode: 'STARTTLS_UNAVAILABLE', stage: 'starttls' })
+  })
+
+  it('fails with STARTTLS_UNAVAILABLE when the server refuses STARTTLS', async () => {
+    const { result } = await run(
+      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, { c: 'STARTTLS\r\n' }, { s: '454 4.7.0 TLS not available\r\n' }],
+      tlsOpts
+    )
+    expect(result).toMatchObject({ apiCode: 'STARTTLS_UNAVAILABLE', reply: { code: 454 } })
+  })
+
+  it('fails with TLS_FAILED when the certificate is not trusted', async () => {
+    const { result } = await run(
+      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, { c: 'STARTTLS\r\n' }, { s: '220 go\r\n' }, { tls: true }],
+      { security: 'starttls' },
+      { cert }
+    )
+    expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'tls' })
+  })
+
+  it('speaks implicit TLS, verifying the name', async () => {
+    const { result, outcome } = await run(
+      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('PIPELINING') }, { c: MAIL + RCPT + 'DATA\r\n' }, { s: '250 ok\r\n250 ok\r\n354 go\r\n' }, { c: `${BODY}.\r\nQUIT\r\n` }, { s: '250 ok\r\n' }, { end: true }],
+      { security: 'tls', ca: ca.certPem },
+      { cert, implicitTls: true }
+    )
+    expect(outcome.ok).toBe(true)
+    expect(result).toMatchObject({ response: '250 ok' })
+  })
+})
+
+describe('envelope and body', () => {
+  it('pipelines MAIL, every RCPT and DATA in one flight, with BODY=8BITMIME when needed', async () => {
+    const { result, outcome } = await run(
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply('PIPELINING', '8BITMIME', 'SIZE 0') },
+        { c: 'MAIL FROM:<from@example.com> SIZE=18 BODY=8BITMIME\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n' },
+        { s: '250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n250 ok\r\n354 go\r\n' },
+        { c: `${BODY}.\r\nQUIT\r\n` },
+        { s: '250 2.0.0 queued\r\n' },
+        { end: true },
+      ],
+      { envelope: { from: 'from@example.com', to: ['a@example.com', 'b@example.com', 'c@example.com'] }, eightBit: true }
+    )
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    // Partial acceptance is a success with `rejected` filled.
+    expect(result).toMatchObject({
+      accepted: ['a@example.com', 'c@example.com'],
+      rejected: [{ address: 'b@example.com', reply: { code: 550, enhanced: '5.1.1', lines: ['no such user'] } }],
+    })
+  })
+
+  it('sends BDAT LAST with the envelope when CHUNKING is offered: one round trip', async () => {
+    const { result, outcome } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${MAIL}${RCPT}BDAT 18 LAST\r\n${BODY}QUIT\r\n` },
+      { s: '250 ok\r\n250 ok\r\n250 2.0.0 queued\r\n221 bye\r\n' },
+      { end: true },
+    ])
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ response: '250 2.0.0 queued' })
+    const transcript = (result as { transcript: { dir: string; line: string }[] }).transcript
+    expect(transcript.filter((l) => l.dir === 'C').map((l) => l.line)).toEqual([
+      `EHLO ${CLIENT}`, 'MAIL FROM:<from@example.com>', 'RCPT TO:<to@example.com>', 'BDAT 18 LAST', '<message body, 18 bytes>', 'QUIT',
+    ])
+  })
+
+  it('fails with RECIPIENT_REJECTED when no recipient is accepted, sending no body', async () => {
+    const { result, outcome } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING') },
+      { c: MAIL + RCPT + 'DATA\r\n' },
+      { s: '250 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n' },
+    ])
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ apiCode: 'RECIPIENT_REJECTED', stage: 'rcpt', reply: { code: 550 } })
+  })
+
+  it('fails with SENDER_REJECTED when MAIL is refused', async () => {
+    const { result } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply() },
+      { c: MAIL },
+      { s: '530 5.7.57 Client not authenticated to send mail\r\n' },
+    ])
+    expect(result).toMatchObject({ apiCode: 'SENDER_REJECTED', reply: { code: 530, enhanced: '5.7.57' } })
+  })
+
+  it('refuses before MAIL when the message exceeds the advertised SIZE', async () => {
+    const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('SIZE 10') }])
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+    expect(result).toMatchObject({ apiCode: 'MESSAGE_REJECTED', stage: 'mail', kind: 'unavailable' })
+    expect((result as Error).message).toMatch(/18 bytes.*at most 10/)
+  })
+
+  it('normalises bare CR and LF and dot-stuffs, so no body ends the message early', async () => {
+    const smuggle = 'Subject: x\n\n.\nline\r.\r\n.\nMAIL FROM:<evil@example.com>\r\n..two\rend'
+    const { outcome } = await run(
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply() },
+        { c: MAIL },
+        { s: '250 ok\r\n' },
+        { c: RCPT },
+        { s: '250 ok\r\n' },
+        { c: 'DATA\r\n' },
+        { s: '354 go\r\n' },
+        { c: 'Subject: x\r\n\r\n..\r\nline\r\n..\r\n..\r\nMAIL FROM:<evil@example.com>\r\n...two\r\nend\r\n.\r\nQUIT\r\n' },
+        { s: '250 ok\r\n' },
+        { end: true },
+      ],
+      { message: enc(smuggle) }
+    )
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+  })
+
+  it('refuses an envelope address holding CR or LF before connecting', async () => {
+    const error = await sendMail(options(1, { envelope: { from: 'a@example.com\r\nRSET', to: ['b@example.com'] } })).catch((e: unknown) => e)
+    expect(error).toMatchObject({ apiCode: 'INTERNAL', stage: 'mail', kind: 'local' })
+  })
+})

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { CLIENT, GREETING, ehloReply, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import { scriptedPeer, type ScriptedPeer, type Step } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { createCertificateAuthority, issueServerCertificate } from '../tls/certs.ts'
+import { SmtpError, sendMail } from './index.ts'
+import type { SendOptions } from './types.ts'
+
+let peer: ScriptedPeer | undefined
+afterEach(async () => {
+  await peer?.close()
+  peer = undefined
+})
+
+// Short enough to keep the suite fast; the assertions are about which timeout fired, never
+// about how long anything took.
+const SHORT = { connectMs: 150, greetingMs: 150, commandMs: 150, dataEndMs: 150 }
+
+async function run(steps: Step[], extra: Partial<SendOptions> = {}, peerOpts = {}) {
+  peer = await scriptedPeer(steps, peerOpts)
+  const result = await sendMail(options(peer.port, { timeouts: SHORT, ...extra })).catch((e: unknown) => e)
+  // The client closed its socket: the peer sees the end of the connection.
+  const outcome = await peer.done
+  return { result, outcome }
+}
+
+describe('named timeouts: each ends the send with TIMEOUT and a closed socket', () => {
+  it('greeting', async () => {
+    const { result } = await run([])
+    expect(result).toBeInstanceOf(SmtpError)
+    expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'greeting', timeout: 'greeting' })
+    expect((result as Error).message).toMatch(/greeting: no reply within 0\.15 s \(greeting timeout\)/)
+  })
+
+  it('command', async () => {
+    const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }])
+    expect(outcome.ok).toBe(true)
+    expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'ehlo', command: `EHLO ${CLIENT}`, timeout: 'command' })
+  })
+
+  it('end of data', async () => {
+    const { result } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING') },
+      { c: 'MAIL FROM:<from@example.com>\r\nRCPT TO:<to@example.com>\r\nDATA\r\n' },
+      { s: '250 ok\r\n250 ok\r\n354 go\r\n' },
+      { c: 'Subject: t\r\n\r\nhi\r\n.\r\nQUIT\r\n' },
+    ])
+    expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'data', timeout: 'dataEnd' })
+  })
+
+  it('connect (the TLS handshake of implicit TLS counts as connecting)', async () => {
+    // A plain TCP peer that never answers the ClientHello.
+    const { result } = await run([], { security: 'tls' })
+    expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'tls', timeout: 'connect' })
+  })
+
+  it('the caller’s signal aborts the send', async () => {
+    const controller = new AbortController()
+    peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }])
+    const pending = sendMail(options(peer.port, { signal: controller.signal })).catch((e: unknown) => e)
+    setTimeout(() => controller.abort(), 50)
+    expect(await pending).toMatchObject({ kind: 'aborted', stage: 'ehlo' })
+    await peer.done
+  })
+})
+
+describe('reply caps', () => {
+  it('a reply line over 4 KiB is a protocol error', async () => {
+    const { result } = await run([{ s: `220 ${'x'.repeat(5000)}\r\n` }])
+    expect(result).toMatchObject({ apiCode: 'INTERNAL', kind: 'protocol', stage: 'greeting' })
+    expect((result as Error).message).toContain('4 KiB')
+  })
+
+  it('a reply of more than 100 lines is a protocol error', async () => {
+    const { result } = await run([{ s: '220-hello\r\n'.repeat(101) + '220 done\r\n' }])
+    expect(result).toMatchObject({ apiCode: 'INTERNAL', kind: 'protocol' })
+    expect((result as Error).message).toContain('100 lines')
+  })
+
+  it('an early close is CONNECTION_FAILED', async () => {
+    const { result } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { end: true }])
+    expect(result).toMatchObject({ apiCode: 'CONNECTION_FAILED', stage: 'ehlo', kind: 'socket' })
+  })
+
+  it('a refused connection is CONNECTION_FAILED', async () => {
+    const probe = await scriptedPeer([])
+    const port = probe.port
+    await probe.close()
+    const result = await sendMail(options(port)).catch((e: unknown) => e)
+    expect(result).toMatchObject({ apiCode: 'CONNECTION_FAILED', stage: 'connect' })
+  })
+})
+
+describe('TLS verification', () => {
+  const ca = createCertificateAuthority('timeouts test CA')
+  const cert = issueServerCertificate(ca, { dns: ['other.example'] })
+
+  it('refuses a certificate for another name, even with its CA trusted', async () => {
+    // The handshake never completes, so the peer's script never starts: no `done` to await.
+    peer = await scriptedPeer([{ s: GREETING }], { cert, implicitTls: true })
+    const result = await sendMail(options(peer.port, { security: 'tls', ca: ca.certPem })).catch((e: unknown) => e)
+    expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'tls' })
+    expect((result as Error).message).toContain('ERR_TLS_CERT_ALTNAME_INVALID')
+  })
+})
