@@ -31,10 +31,14 @@ export interface SmtpPeer {
   caPem: string
   user: string
   token: string
+  /** Tokens accepted for XOAUTH2 (`token` and any a test adds, e.g. a renewed one). */
+  tokens: Set<string>
   password: string
   messages: ReceivedMessage[]
   /** Recipients refused at RCPT (550). */
   refuse: Set<string>
+  /** Connections now open, the most open at once, and all so far. */
+  connections: { open: number; max: number; total: number }
   close(): Promise<void>
 }
 
@@ -50,8 +54,10 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
   const user = 'sender@contoso.example'
   const token = `tok-${crypto.randomUUID()}`
   const password = `pw-${crypto.randomUUID()}`
+  const tokens = new Set([token])
   const messages: ReceivedMessage[] = []
   const refuse = new Set<string>()
+  const connections = { open: 0, max: 0, total: 0 }
   const server = new SMTPServer({
     secure: opts.secure ?? false,
     key: leaf.keyPem,
@@ -61,10 +67,19 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     disableReverseLookup: true,
     logger: false,
     size: 10 * 1024 * 1024,
+    onConnect(_session, callback) {
+      connections.open++
+      connections.total++
+      connections.max = Math.max(connections.max, connections.open)
+      callback()
+    },
+    onClose() {
+      connections.open--
+    },
     onAuth(auth, _session, callback) {
       if (auth.username !== user) return callback(null, { data: { status: '401', schemes: 'bearer' } })
       if (auth.method === 'XOAUTH2') {
-        if (auth.accessToken === token) return callback(null, { user })
+        if (auth.accessToken && tokens.has(auth.accessToken)) return callback(null, { user })
         return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office.com/SMTP.Send' } })
       }
       if (auth.password === password) return callback(null, { user })
@@ -102,9 +117,11 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     caPem: ca.certPem,
     user,
     token,
+    tokens,
     password,
     messages,
     refuse,
+    connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

@@ -1,0 +1,101 @@
+import { Buffer } from 'node:buffer'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { CLIENT, GREETING, ehloReply, enc, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import { scriptedPeer, type ScriptedPeer } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { startSmtpPeer } from '../../../tests/helpers/smtp-peer.ts'
+import { createPool, sendMail, type Pool } from './index.ts'
+import { sessionKey } from './pool.ts'
+
+let peer: ScriptedPeer | undefined
+let pool: Pool | undefined
+afterEach(async () => {
+  await pool?.close()
+  await peer?.close()
+  peer = pool = undefined
+})
+
+const PASSWORD = 'pool-test-password'
+const auth = { type: 'plain', user: 'u@example.com', password: PASSWORD } as const
+const AUTH_LINE = `AUTH PLAIN ${Buffer.from(`\0u@example.com\0${PASSWORD}`).toString('base64')}\r\n`
+const ENVELOPE = 'MAIL FROM:<from@example.com>\r\nRCPT TO:<to@example.com>\r\n'
+const BODY = 'Subject: t\r\n\r\nhi\r\n'
+
+describe('connection pool', () => {
+  it('reuses an authenticated connection: RSET + MAIL + RCPT + BDAT in one flight, no QUIT', async () => {
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING', 'AUTH PLAIN') },
+      { c: AUTH_LINE },
+      { s: '235 ok\r\n' },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued 1\r\n' },
+      { c: `RSET\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 flushed\r\n250 ok\r\n250 ok\r\n250 queued 2\r\n' },
+      { c: 'QUIT\r\n' },
+      { s: '221 bye\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    const opts = options(peer.port, { auth, allowPlaintextAuth: true, pool })
+    const first = await sendMail(opts)
+    expect(first.response).toBe('250 queued 1')
+    expect(pool.idleCount).toBe(1)
+    const second = await sendMail(opts)
+    expect(second.response).toBe('250 queued 2')
+    expect(second.transcript[0]).toMatchObject({ dir: 'I', line: expect.stringMatching(/^reusing an authenticated connection/) })
+    expect(second.timings).toMatchObject({ connectMs: 0, tlsMs: 0, authMs: 0 })
+    await pool.close()
+    expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
+  })
+
+  it('drops an idle connection the server closes', async () => {
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued\r\n' },
+      { s: '421 4.4.2 idle too long\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    await sendMail(options(peer.port, { pool }))
+    await vi.waitFor(() => expect(pool?.idleCount).toBe(0))
+  })
+
+  it('keys by a hash of the secret, never the secret itself', () => {
+    const a = sessionKey(options(25, { auth }))
+    const b = sessionKey(options(25, { auth: { ...auth, password: 'another-password' } }))
+    expect(a.key).not.toBe(b.key)
+    expect(a.mailbox).toBe(b.mailbox)
+    expect(JSON.stringify(a)).not.toContain(PASSWORD)
+  })
+
+  it('opens at most 3 connections per mailbox, even for 8 concurrent sends', async () => {
+    const real = await startSmtpPeer()
+    try {
+      pool = createPool({ maxPerMailbox: 3 })
+      const opts = {
+        ...options(real.port, { security: 'starttls', ca: real.caPem, pool }),
+        auth: { type: 'xoauth2', user: real.user, accessToken: real.token } as const,
+        message: enc('Subject: pooled\r\n\r\nhello\r\n'),
+      }
+      const results = await Promise.all(Array.from({ length: 8 }, () => sendMail(opts)))
+      expect(results.every((r) => r.accepted.length === 1)).toBe(true)
+      expect(real.messages).toHaveLength(8)
+      expect(real.connections.max).toBeLessThanOrEqual(3)
+      expect(real.connections.total).toBeLessThanOrEqual(3)
+      // A new token for the same mailbox evicts an idle connection rather than exceed the limit.
+      real.tokens.add('renewed-token-123')
+      const renewed = { ...opts, auth: { ...opts.auth, accessToken: 'renewed-token-123' } }
+      await sendMail(renewed)
+      expect(real.connections.total).toBe(4)
+      await vi.waitFor(() => expect(real.connections.open).toBeLessThanOrEqual(3))
+      expect(pool.idleCount).toBe(3)
+    } finally {
+      await pool?.close()
+      await real.close()
+    }
+  })
+})
