@@ -14,7 +14,7 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
-import { createCertificateAuthority, issueServerCertificate } from '../../relay/src/tls/certs.ts'
+import { createCertificateAuthority, issueServerCertificate, type CertificateAuthority } from '../../relay/src/tls/certs.ts'
 
 export interface ReceivedMessage {
   from: string
@@ -39,25 +39,34 @@ export interface SmtpPeer {
   refuse: Set<string>
   /** Connections now open, the most open at once, and all so far. */
   connections: { open: number; max: number; total: number }
+  /** Errors the server reported (e.g. a client that refused its certificate). */
+  errors: Error[]
   close(): Promise<void>
 }
 
 export interface SmtpPeerOptions {
   secure?: boolean
+  /** Share a CA (and so one trusted root) between peers; a new one by default. */
+  ca?: CertificateAuthority
+  /** Share credentials between peers; new random ones by default. */
+  credentials?: { user: string; token: string; password: string }
   /** Extra smtp-server options (for example `size`). */
   server?: Partial<SMTPServerOptions>
 }
 
 export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPeer> {
-  const ca = createCertificateAuthority('mailkey test CA')
+  const ca = opts.ca ?? createCertificateAuthority('mailkey test CA')
   const leaf = issueServerCertificate(ca, { dns: ['localhost'], ip: ['127.0.0.1'] })
-  const user = 'sender@contoso.example'
-  const token = `tok-${crypto.randomUUID()}`
-  const password = `pw-${crypto.randomUUID()}`
+  const { user, token, password } = opts.credentials ?? {
+    user: 'sender@contoso.example',
+    token: `tok-${crypto.randomUUID()}`,
+    password: `pw-${crypto.randomUUID()}`,
+  }
   const tokens = new Set([token])
   const messages: ReceivedMessage[] = []
   const refuse = new Set<string>()
   const connections = { open: 0, max: 0, total: 0 }
+  const errors: Error[] = []
   const server = new SMTPServer({
     secure: opts.secure ?? false,
     key: leaf.keyPem,
@@ -109,6 +118,9 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     },
     ...opts.server,
   })
+  // Client-side failures the tests provoke (an untrusted certificate) surface here; without a
+  // listener they would be unhandled errors.
+  server.on('error', (e: Error) => errors.push(e))
   server.listen(0, '127.0.0.1')
   await once(server.server, 'listening')
   const { port } = server.server.address() as AddressInfo
@@ -122,6 +134,7 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
     messages,
     refuse,
     connections,
+    errors,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }
