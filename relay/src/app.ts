@@ -23,7 +23,7 @@ import { metaRoutes } from './routes/meta.ts'
 import { sendRoutes } from './routes/send.ts'
 import { tokenRoutes } from './routes/token.ts'
 import type { SandboxHandle } from './sandbox/types.ts'
-import type { SendOptions, SendResult } from './smtp/types.ts'
+import type { SendOptions, SendResult, Timeouts } from './smtp/types.ts'
 
 export interface AppDeps {
   config: RelayConfig
@@ -34,6 +34,8 @@ export interface AppDeps {
   clientAddress(c: Context): string
   /** The SMTP engine's `sendMail` (relay/src/smtp). */
   sendMail(opts: SendOptions): Promise<SendResult>
+  /** SMTP timeouts; the engine's defaults when absent (tests shorten them). */
+  smtpTimeouts?: Partial<Timeouts>
   /** Name resolution (`node:dns/promises` lookup, all addresses). */
   resolveHost: ResolveHost
   /** Token endpoint client; `postTokenForm` by default. */

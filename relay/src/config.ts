@@ -32,6 +32,11 @@ export interface RelayConfig {
   ca: string[]
   /** Origins CORS allows; by default the relay's own origin (and its loopback aliases). */
   origins: string[]
+  /**
+   * The origin users open the page at: the first of RELAY_ORIGINS, else `http://localhost:PORT`
+   * when listening on loopback or all interfaces, else `http://HOST:PORT`.
+   */
+  publicOrigin: string
   sandbox: boolean
   maxMessageBytes: number
   rateLimitPerMinute: number
@@ -210,6 +215,10 @@ export function loadConfig(
     tokenHosts: v.RELAY_TOKEN_HOSTS,
     ca,
     origins: v.RELAY_ORIGINS.length > 0 ? v.RELAY_ORIGINS : ownOrigins(v.HOST, v.PORT),
+    publicOrigin: v.RELAY_ORIGINS[0] ??
+      (LOOPBACK_OR_ANY.has(v.HOST)
+        ? `http://localhost:${v.PORT}`
+        : (ownOrigins(v.HOST, v.PORT)[0] ?? '')),
     sandbox: v.RELAY_SANDBOX,
     maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,
     rateLimitPerMinute: v.RELAY_RATE_LIMIT,

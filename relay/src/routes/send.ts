@@ -74,6 +74,7 @@ export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
         message: built.raw,
         eightBit: built.eightBit,
         smtpUtf8: built.smtpUtf8,
+        ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
       })
       const body: SendSuccess = {
         ok: true,

@@ -1,0 +1,105 @@
+/**
+ * Start-up steps both entrypoints share: configuration or a one-line exit, the version, name
+ * resolution, adding the sandbox's hosts and CA, and a bounded graceful shutdown.
+ *
+ * @module
+ */
+import { lookup } from 'node:dns/promises'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { ConfigError, loadConfig, parseHostEntry, type RelayConfig, splitPem } from '../config.ts'
+import type { SandboxHandle } from '../sandbox/types.ts'
+
+/** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
+export function configOrExit(
+  env: Record<string, string | undefined>,
+  exit: (code: number) => never,
+): RelayConfig {
+  try {
+    return loadConfig(env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`relay: ${err.message}`)
+    return exit(1)
+  }
+}
+
+/** The version in package.json (the relay runs from the repository). */
+export function relayVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+/** Every address of a name, as the allow-list check wants them. */
+export async function resolveAll(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true })).map((a) => a.address)
+}
+
+/** PORT=0 means "any free port"; pick it before start so the sandbox knows the origin. */
+export async function concretePort(config: RelayConfig): Promise<RelayConfig> {
+  if (config.port !== 0) return config
+  const port = await new Promise<number>((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, config.host, () => {
+      const a = s.address()
+      s.close(() => (a && typeof a === 'object' ? resolve(a.port) : reject(new Error('no port'))))
+    })
+  })
+  const swap = (o: string) => o.replace(/:0$/, `:${port}`)
+  return {
+    ...config,
+    port,
+    origins: config.origins.map(swap),
+    publicOrigin: swap(config.publicOrigin),
+  }
+}
+
+/** The configuration with the sandbox's SMTP server, token host and CA added. */
+export function withSandbox(config: RelayConfig, sandbox: SandboxHandle): RelayConfig {
+  const smtp = parseHostEntry(sandbox.smtpHostPort, false)
+  const token = parseHostEntry(sandbox.tokenHost, false, 443)
+  if (!smtp || !token) throw new Error('the sandbox reported unusable host names')
+  return {
+    ...config,
+    smtpHosts: [...config.smtpHosts, smtp],
+    tokenHosts: [...config.tokenHosts, token],
+    ca: [...config.ca, ...splitPem(sandbox.caPem)],
+  }
+}
+
+/** `http://HOST:PORT` as printed when ready (IPv6 in brackets). */
+export const listenUrl = (host: string, port: number) =>
+  `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
+
+/** How long sends in flight may take to finish after SIGINT/SIGTERM. */
+export const SHUTDOWN_GRACE_MS = 20_000
+
+/**
+ * Runs `stop` once on the first SIGINT/SIGTERM (later signals are ignored while it runs),
+ * bounded by SHUTDOWN_GRACE_MS, then exits 0.
+ */
+export function onShutdown(
+  listen: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void,
+  stop: () => Promise<void>,
+  exit: (code: number) => void,
+): void {
+  let stopping = false
+  const handler = () => {
+    if (stopping) return
+    stopping = true
+    const timer = setTimeout(() => exit(0), SHUTDOWN_GRACE_MS)
+    stop()
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(timer)
+        exit(0)
+      })
+  }
+  listen('SIGINT', handler)
+  listen('SIGTERM', handler)
+}

@@ -1,0 +1,63 @@
+/**
+ * The relay on Deno (`npm run relay:deno`): `Deno.serve` serving the same portable app.
+ * The sandbox tenant is Node-only (oidc-provider, smtp-server): RELAY_SANDBOX=1 is refused.
+ *
+ * @module
+ */
+import { createApp } from './app.ts'
+import {
+  concretePort,
+  configOrExit,
+  listenUrl,
+  onShutdown,
+  relayVersion,
+  resolveAll,
+} from './http/boot.ts'
+import { sendMail } from './smtp/index.ts'
+
+/** What this file uses of the Deno namespace (kept minimal; checked with `deno check`). */
+declare const Deno: {
+  env: { toObject(): Record<string, string> }
+  exit(code: number): never
+  addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void
+  serve(
+    options: {
+      hostname: string
+      port: number
+      onListen?: (addr: { hostname: string; port: number }) => void
+    },
+    handler: (
+      req: Request,
+      info: { remoteAddr: { hostname: string } },
+    ) => Response | Promise<Response>,
+  ): { shutdown(): Promise<void> }
+}
+
+const config = await concretePort(configOrExit(Deno.env.toObject(), Deno.exit))
+if (config.sandbox) {
+  console.error('relay: RELAY_SANDBOX: the sandbox runs on Node only (npm start or npm run relay)')
+  Deno.exit(1)
+}
+
+const app = createApp({
+  config,
+  runtime: 'deno',
+  version: relayVersion(),
+  clientAddress: (c) =>
+    (c.env as { remoteAddr?: { hostname?: string } }).remoteAddr?.hostname ?? 'unknown',
+  sendMail,
+  resolveHost: resolveAll,
+  staticRoot: config.staticDir,
+})
+
+const server = Deno.serve(
+  {
+    hostname: config.host,
+    port: config.port,
+    onListen: ({ port }) => console.log(`relay listening on ${listenUrl(config.host, port)}`),
+  },
+  (req, info) => app.fetch(req, info),
+)
+
+// shutdown() stops accepting and resolves once the requests in flight are answered.
+onShutdown(Deno.addSignalListener, () => server.shutdown(), Deno.exit)

@@ -1,0 +1,59 @@
+/**
+ * The relay on Node (`npm run relay`): `@hono/node-server` serving the portable app, with the
+ * sandbox tenant in-process when RELAY_SANDBOX=1.
+ *
+ * @module
+ */
+import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import { createApp } from './app.ts'
+import {
+  concretePort,
+  configOrExit,
+  listenUrl,
+  onShutdown,
+  relayVersion,
+  resolveAll,
+  withSandbox,
+} from './http/boot.ts'
+import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
+import { sendMail } from './smtp/index.ts'
+
+let config = await concretePort(configOrExit(process.env, (code) => process.exit(code)))
+let sandbox: SandboxHandle | undefined
+if (config.sandbox) {
+  // Dynamic: the sandbox pulls in oidc-provider and smtp-server, which only the sandbox needs.
+  const specifier = './sandbox/index.ts'
+  const { startSandbox } = (await import(specifier)) as { startSandbox: StartSandbox }
+  const started = await startSandbox({ dataDir: config.dataDir, publicOrigin: config.publicOrigin })
+  config = withSandbox(config, started)
+  sandbox = started
+}
+
+const app = createApp({
+  config,
+  runtime: 'node',
+  version: relayVersion(),
+  clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+  sendMail,
+  resolveHost: resolveAll,
+  ...(sandbox && { sandbox }),
+  staticRoot: config.staticDir,
+})
+
+const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
+  console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
+})
+
+onShutdown(
+  (signal, handler) => process.on(signal, handler),
+  async () => {
+    // close() stops accepting and resolves once the requests in flight are answered.
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      if ('closeIdleConnections' in server) server.closeIdleConnections()
+    })
+    await sandbox?.close()
+  },
+  (code) => process.exit(code),
+)
