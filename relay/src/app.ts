@@ -40,6 +40,8 @@ export interface AppDeps {
   resolveHost: ResolveHost
   /** Token endpoint client; `postTokenForm` by default. */
   fetchToken?: PostTokenForm
+  /** How long a token endpoint may take; the client's default when absent (tests shorten it). */
+  tokenTimeoutMs?: number
   /** The running sandbox tenant, mounted at `/api/sandbox` and shown in `/api/config`. */
   sandbox?: SandboxHandle
   /** The built page to serve at `/` (RELAY_STATIC_DIR); none in API-only tests. */

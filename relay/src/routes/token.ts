@@ -77,7 +77,12 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
       const target = await checkTokenEndpoint(deps.config, req.tokenEndpoint, deps.resolveHost)
       let res
       try {
-        res = await post({ ...target, ca: deps.config.ca, form: tokenForm(req) })
+        res = await post({
+          ...target,
+          ca: deps.config.ca,
+          form: tokenForm(req),
+          ...(deps.tokenTimeoutMs !== undefined && { timeoutMs: deps.tokenTimeoutMs }),
+        })
       } catch (err) {
         if (!(err instanceof TokenTransportError)) throw err
         if (err.kind === 'timeout') {
