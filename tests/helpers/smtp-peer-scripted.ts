@@ -45,6 +45,8 @@ export interface ScriptedPeer {
   port: number
   /** Resolves when the client has closed the connection (or the script ended it). */
   done: Promise<ScriptOutcome>
+  /** The outcome of every connection so far (each one plays the whole script). */
+  outcomes: ScriptOutcome[]
   close(): Promise<void>
 }
 
@@ -58,9 +60,13 @@ export async function scriptedPeer(
   let resolveDone: (o: ScriptOutcome) => void = () => {}
   const done = new Promise<ScriptOutcome>((resolve) => (resolveDone = resolve))
   const sockets = new Set<net.Socket>()
+  const outcomes: ScriptOutcome[] = []
   server.on(opts.implicitTls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
     sockets.add(socket)
-    void run(socket, steps, context, opts.implicitTls === true).then(resolveDone)
+    void run(socket, steps, context, opts.implicitTls === true).then((outcome) => {
+      outcomes.push(outcome)
+      resolveDone(outcome)
+    })
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -68,6 +74,7 @@ export async function scriptedPeer(
   return {
     port,
     done,
+    outcomes,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -21,6 +21,8 @@ export interface PeerEnv {
   user: string
   token: string
   password: string
+  /** A scripted peer that injects a reply after its STARTTLS 220. */
+  injectionPort: number
   /** A recipient the peer refuses at RCPT. */
   refused: string
   runtime: 'node' | 'deno'
@@ -153,6 +155,19 @@ export const scenarios: Scenario[] = [
       const error = await sendBuilt(env, japanese(env, 'untrusted'), { ca: undefined }).catch((e: unknown) => e)
       const e = expectFailure(error, 'TLS_FAILED')
       check(!e.transcript.some((l) => l.line.startsWith('AUTH')), 'no AUTH after a failed handshake')
+      return []
+    },
+  },
+  {
+    name: 'STARTTLS response injection is refused before any TLS or AUTH byte',
+    async run(env) {
+      const error = await sendMail({
+        ...target(env, { port: env.injectionPort, clientName: 'client.example' }),
+        envelope: { from: env.user, to: ['a@example.jp'] },
+        message: new TextEncoder().encode('Subject: x\r\n\r\nx\r\n'),
+      }).catch((e: unknown) => e)
+      const e = expectFailure(error, 'TLS_FAILED')
+      check(e.kind === 'protocol' && e.stage === 'starttls', `${e.kind} at ${e.stage}`)
       return []
     },
   },

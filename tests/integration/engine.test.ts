@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseMailbox } from '../../src/lib/contract/api.ts'
 import { ROOT } from '../helpers/relay-process.ts'
 import { startSmtpPeer, type ReceivedMessage, type SmtpPeer } from '../helpers/smtp-peer.ts'
+import { scriptedPeer, type ScriptedPeer } from '../helpers/smtp-peer-scripted.ts'
 import { createCertificateAuthority } from '../../relay/src/tls/certs.ts'
 import { scenarios, type Delivered, type PeerEnv } from './engine-scenarios.ts'
 
@@ -19,6 +20,7 @@ const REFUSED = 'nobody@example.jp'
 
 let starttls: SmtpPeer
 let implicit: SmtpPeer
+let injecting: ScriptedPeer
 let env: Omit<PeerEnv, 'runtime'>
 
 beforeAll(async () => {
@@ -27,12 +29,24 @@ beforeAll(async () => {
   const credentials = { user: starttls.user, token: starttls.token, password: starttls.password }
   implicit = await startSmtpPeer({ ca, credentials, secure: true })
   for (const peer of [starttls, implicit]) peer.refuse.add(REFUSED)
-  env = { port: starttls.port, tlsPort: implicit.port, caPem: ca.certPem, user: starttls.user, token: starttls.token, password: starttls.password, refused: REFUSED }
+  injecting = await scriptedPeer([
+    { s: '220 localhost ESMTP\r\n' },
+    { c: 'EHLO client.example\r\n' },
+    { s: '250-localhost\r\n250 STARTTLS\r\n' },
+    { c: 'STARTTLS\r\n' },
+    // The attacker's reply rides in the same segment as the 220, in clear text.
+    { s: '220 Ready to start TLS\r\n250-AUTH PLAIN\r\n' },
+  ])
+  env = { port: starttls.port, tlsPort: implicit.port, injectionPort: injecting.port, caPem: ca.certPem, user: starttls.user, token: starttls.token, password: starttls.password, refused: REFUSED }
 })
 
 afterAll(async () => {
   await starttls?.close()
   await implicit?.close()
+  // After both runtimes: not one byte (no ClientHello, no AUTH) followed the injected reply.
+  expect(injecting.outcomes).toHaveLength(2)
+  for (const outcome of injecting.outcomes) expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+  await injecting?.close()
 })
 
 const addresses = (a: AddressObject | AddressObject[] | undefined) =>

@@ -167,7 +167,7 @@ export class Session {
   dispose(): void {
     if (this.wire.closed) return
     this.send(['QUIT'])
-    this.wire.closeAfterQuit(this.timeouts.commandMs)
+    this.wire.closeAfterQuit()
   }
 
   /** An `SmtpError` for a refusal `reply` to `command`. */

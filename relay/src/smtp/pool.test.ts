@@ -64,6 +64,25 @@ describe('connection pool', () => {
     await vi.waitFor(() => expect(pool?.idleCount).toBe(0))
   })
 
+  it('sends again on a fresh connection when a reused one turns out dead before any reply', async () => {
+    // Every connection plays this script: a cold send, then the warm flight is met by a close.
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued\r\n' },
+      { c: `RSET\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { end: true },
+    ])
+    pool = createPool()
+    await sendMail(options(peer.port, { pool }))
+    const second = await sendMail(options(peer.port, { pool }))
+    expect(second.response).toBe('250 queued')
+    expect(second.transcript[0]).toMatchObject({ dir: 'I', line: expect.stringMatching(/^connected to/) })
+    expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
+  })
+
   it('keys by a hash of the secret, never the secret itself', () => {
     const a = sessionKey(options(25, { auth }))
     const b = sessionKey(options(25, { auth: { ...auth, password: 'another-password' } }))

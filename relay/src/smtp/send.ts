@@ -64,7 +64,7 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
       })
       timings.totalMs = ms(start)
       if (lease) lease.release(session)
-      else session.wire.closeAfterQuit(timeouts.commandMs)
+      else session.wire.closeAfterQuit()
       return {
         accepted: result.accepted,
         rejected: result.rejected,
@@ -82,6 +82,11 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
       e instanceof SmtpError
         ? e
         : new SmtpError({ stage: 'connect', kind: 'local', message: transcript.scrub(String((e as Error)?.message ?? e)), cause: e })
+    // A reused connection the server had already dropped fails before any reply: nothing was
+    // accepted, so the message goes again on a fresh (or another idle) connection.
+    if (lease?.session && error.kind === 'socket' && !transcript.lines.some((l) => l.dir === 'S')) {
+      return sendMail(opts)
+    }
     error.transcript = transcript.snapshot()
     throw error
   }

@@ -46,6 +46,7 @@ export async function transact(session: Session, input: TransactionInput): Promi
   if (ext.has('SIZE')) params.push(`SIZE=${size}`)
   // BODY=8BITMIME only when needed and offered (RFC 6152); SMTPUTF8 only when needed (RFC 6531).
   if (input.eightBit && ext.has('8BITMIME')) params.push('BODY=8BITMIME')
+  else if (input.eightBit) session.transcript.info('the server does not offer 8BITMIME; sending the 8-bit message as it is')
   if (input.smtpUtf8) params.push('SMTPUTF8')
   const mail = ['MAIL FROM:<' + input.from + '>', ...params].join(' ')
   const rcpts = input.to.map((address) => `RCPT TO:<${address}>`)

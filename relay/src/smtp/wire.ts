@@ -36,6 +36,9 @@ export interface TlsParams {
   ca?: string | string[]
 }
 
+/** How long a server may take to answer a QUIT sent with the last flight before we close. */
+export const QUIT_GRACE_MS = 2_000
+
 const seconds = (ms: number) => `${ms / 1000} s`
 
 /** Opens a TCP connection within `timeoutMs` (the connect timeout). */
@@ -208,7 +211,7 @@ export class Wire {
    * Lets the server answer a QUIT already written, then closes; returns at once. The socket is
    * destroyed at the latest after `graceMs`.
    */
-  closeAfterQuit(graceMs: number): void {
+  closeAfterQuit(graceMs = QUIT_GRACE_MS): void {
     if (this.#failure) return
     const timer = setTimeout(() => this.close(), graceMs)
     ;(timer as { unref?: () => void }).unref?.()
