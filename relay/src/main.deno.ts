@@ -60,4 +60,8 @@ const server = Deno.serve(
 )
 
 // shutdown() stops accepting and resolves once the requests in flight are answered.
-onShutdown(Deno.addSignalListener, () => server.shutdown(), Deno.exit)
+onShutdown(
+  (signal, handler) => Deno.addSignalListener(signal, handler),
+  () => server.shutdown(),
+  (code) => Deno.exit(code)
+)

@@ -11,18 +11,24 @@
  * @module
  */
 import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './ports.ts'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const BIN = join(ROOT, 'node_modules', '.bin')
+/**
+ * The deno binary itself: `.bin/deno` is a Node shim that runs it with spawnSync, and a signal
+ * to the shim would hide the relay's own exit code.
+ */
+const DENO_EXE = join(ROOT, 'node_modules', 'deno', 'deno')
 
 /** The commands of package.json's `relay` and `relay:deno` scripts. */
 export const RELAY_COMMANDS = {
   node: [join(BIN, 'tsx'), 'relay/src/main.node.ts'],
   deno: [
-    join(BIN, 'deno'),
+    existsSync(DENO_EXE) ? DENO_EXE : join(BIN, 'deno'),
     'run',
     '--allow-net',
     '--allow-env',
@@ -53,7 +59,7 @@ export interface StartRelayOptions {
 }
 
 const LISTENING = /relay listening on (http:\/\/\S+)/
-const STOP_GRACE_MS = 10_000
+const STOP_GRACE_MS = 25_000
 
 export async function startRelay({
   runtime,
