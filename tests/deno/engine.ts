@@ -3,7 +3,7 @@
  * `tests/integration/engine.test.ts` (ENGINE_PEERS holds their ports and CA as JSON). Prints
  * one JSON line per scenario: `{ name, ok, error?, delivered }`.
  */
-import { scenarios, type PeerEnv } from '../integration/engine-scenarios.ts'
+import { type PeerEnv, scenarios } from '../integration/engine-scenarios.ts'
 
 const env: PeerEnv = { ...JSON.parse(Deno.env.get('ENGINE_PEERS') ?? '{}'), runtime: 'deno' }
 for (const scenario of scenarios) {
@@ -11,6 +11,8 @@ for (const scenario of scenarios) {
     const delivered = await scenario.run(env)
     console.log(JSON.stringify({ name: scenario.name, ok: true, delivered }))
   } catch (e) {
-    console.log(JSON.stringify({ name: scenario.name, ok: false, error: String((e as Error)?.stack ?? e) }))
+    console.log(
+      JSON.stringify({ name: scenario.name, ok: false, error: String((e as Error)?.stack ?? e) })
+    )
   }
 }

@@ -54,9 +54,12 @@ export async function scriptedPeer(
   steps: Step[],
   opts: { cert?: ServerCertificate; implicitTls?: boolean } = {}
 ): Promise<ScriptedPeer> {
-  const context = opts.cert ? tls.createSecureContext({ key: opts.cert.keyPem, cert: opts.cert.certPem }) : undefined
-  const server =
-    opts.implicitTls && opts.cert ? tls.createServer({ key: opts.cert.keyPem, cert: opts.cert.certPem }) : net.createServer()
+  const context = opts.cert
+    ? tls.createSecureContext({ key: opts.cert.keyPem, cert: opts.cert.certPem })
+    : undefined
+  const server = opts.implicitTls && opts.cert
+    ? tls.createServer({ key: opts.cert.keyPem, cert: opts.cert.certPem })
+    : net.createServer()
   let resolveDone: (o: ScriptOutcome) => void = () => {}
   const done = new Promise<ScriptOutcome>((resolve) => (resolveDone = resolve))
   const sockets = new Set<net.Socket>()
@@ -132,7 +135,9 @@ async function run(
       const got = buffer.subarray(0, want.length)
       if (!got.equals(want)) {
         socket.destroy()
-        return outcome(`expected ${JSON.stringify(step.c)}, got ${JSON.stringify(buffer.toString('utf8'))}`)
+        return outcome(
+          `expected ${JSON.stringify(step.c)}, got ${JSON.stringify(buffer.toString('utf8'))}`
+        )
       }
       buffer = buffer.subarray(want.length)
     } else if ('tls' in step) {

@@ -14,7 +14,11 @@
 import { once } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server'
-import { createCertificateAuthority, issueServerCertificate, type CertificateAuthority } from '../../relay/src/tls/certs.ts'
+import {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  issueServerCertificate,
+} from '../../relay/src/tls/certs.ts'
 
 export interface ReceivedMessage {
   from: string
@@ -86,10 +90,14 @@ export async function startSmtpPeer(opts: SmtpPeerOptions = {}): Promise<SmtpPee
       connections.open--
     },
     onAuth(auth, _session, callback) {
-      if (auth.username !== user) return callback(null, { data: { status: '401', schemes: 'bearer' } })
+      if (auth.username !== user) {
+        return callback(null, { data: { status: '401', schemes: 'bearer' } })
+      }
       if (auth.method === 'XOAUTH2') {
         if (auth.accessToken && tokens.has(auth.accessToken)) return callback(null, { user })
-        return callback(null, { data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office.com/SMTP.Send' } })
+        return callback(null, {
+          data: { status: '401', schemes: 'bearer', scope: 'https://outlook.office.com/SMTP.Send' },
+        })
       }
       if (auth.password === password) return callback(null, { user })
       const error = Object.assign(new Error('Authentication unsuccessful'), { responseCode: 535 })

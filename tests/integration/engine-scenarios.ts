@@ -9,7 +9,7 @@
  */
 import { buildMessage } from '../../relay/src/mime/index.ts'
 import type { Message } from '../../relay/src/mime/types.ts'
-import { SmtpError, createPool, sendMail, type SendOptions } from '../../relay/src/smtp/index.ts'
+import { createPool, sendMail, type SendOptions, SmtpError } from '../../relay/src/smtp/index.ts'
 
 /** Where the peers are; passed to Deno as JSON in ENGINE_PEERS. */
 export interface PeerEnv {
@@ -46,7 +46,10 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(message)
 }
 
-function target(env: PeerEnv, extra: Partial<SendOptions> = {}): Omit<SendOptions, 'envelope' | 'message'> {
+function target(
+  env: PeerEnv,
+  extra: Partial<SendOptions> = {}
+): Omit<SendOptions, 'envelope' | 'message'> {
   return {
     host: 'localhost',
     connectAddress: '127.0.0.1',
@@ -67,7 +70,11 @@ function japanese(env: PeerEnv, tag: string): Message {
     subject: `【テスト】送信確認 ${tag} ${env.runtime} 😀 ` + 'あ'.repeat(40),
     text: 'こんにちは。\n.\n..先頭のドット\nこれはテストです。\n',
     html: '<p>こんにちは。</p>',
-    attachments: [{ filename: '報告書 2026年11月.pdf', contentType: 'application/pdf', contentBase64: 'JVBERi0xLjQK' }],
+    attachments: [{
+      filename: '報告書 2026年11月.pdf',
+      contentType: 'application/pdf',
+      contentBase64: 'JVBERi0xLjQK',
+    }],
   }
 }
 
@@ -80,7 +87,12 @@ async function sendBuilt(env: PeerEnv, message: Message, extra: Partial<SendOpti
     eightBit: built.eightBit,
     smtpUtf8: built.smtpUtf8,
   })
-  const delivered: Delivered = { messageId: built.messageId, message, envelope: built.envelope, user: env.user }
+  const delivered: Delivered = {
+    messageId: built.messageId,
+    message,
+    envelope: built.envelope,
+    user: env.user,
+  }
   return { built, result, delivered }
 }
 
@@ -95,12 +107,18 @@ export const scenarios: Scenario[] = [
     name: 'STARTTLS + XOAUTH2: a Japanese message with an attachment arrives intact',
     async run(env) {
       const { result, delivered } = await sendBuilt(env, japanese(env, 'xoauth2'))
-      check(result.accepted.length === 3 && result.rejected.length === 0, `accepted ${result.accepted.join(', ')}`)
+      check(
+        result.accepted.length === 3 && result.rejected.length === 0,
+        `accepted ${result.accepted.join(', ')}`
+      )
       check(/^250 /.test(result.response), `response ${result.response}`)
       const lines = result.transcript.map((l) => `${l.dir} ${l.line}`)
       check(lines.includes('C AUTH XOAUTH2 ****'), 'the AUTH line is redacted')
       check(lines.some((l) => /^I TLS established: TLSv1\.[23]/.test(l)), 'TLS is reported')
-      check(lines.some((l) => /^C <message body, \d+ bytes>$/.test(l)), 'the body shows as its size')
+      check(
+        lines.some((l) => /^C <message body, \d+ bytes>$/.test(l)),
+        'the body shows as its size'
+      )
       check(!JSON.stringify(result).includes(env.token), 'no token in the result')
       return [delivered]
     },
@@ -108,11 +126,17 @@ export const scenarios: Scenario[] = [
   {
     name: 'XOAUTH2 with a wrong token: AUTH_FAILED with the decoded error challenge',
     async run(env) {
-      const error = await sendBuilt(env, japanese(env, 'bad'), { auth: { type: 'xoauth2', user: env.user, accessToken: 'wrong-token-123' } }).catch((e: unknown) => e)
+      const error = await sendBuilt(env, japanese(env, 'bad'), {
+        auth: { type: 'xoauth2', user: env.user, accessToken: 'wrong-token-123' },
+      }).catch((e: unknown) => e)
       const e = expectFailure(error, 'AUTH_FAILED')
       check((e.saslChallenge as { status?: string })?.status === '401', 'the 334 JSON is kept')
       check(e.reply?.code === 535, `reply ${e.reply?.code}`)
-      check(!JSON.stringify(e.transcript).includes('wrong-token-123') && !e.message.includes('wrong-token-123'), 'no token shown')
+      check(
+        !JSON.stringify(e.transcript).includes('wrong-token-123') &&
+          !e.message.includes('wrong-token-123'),
+        'no token shown'
+      )
       return []
     },
   },
@@ -121,7 +145,9 @@ export const scenarios: Scenario[] = [
     async run(env) {
       const delivered: Delivered[] = []
       for (const type of ['plain', 'login'] as const) {
-        const sent = await sendBuilt(env, japanese(env, type), { auth: { type, user: env.user, password: env.password } })
+        const sent = await sendBuilt(env, japanese(env, type), {
+          auth: { type, user: env.user, password: env.password },
+        })
         check(!JSON.stringify(sent.result).includes(env.password), 'no password in the result')
         delivered.push(sent.delivered)
       }
@@ -131,10 +157,18 @@ export const scenarios: Scenario[] = [
   {
     name: 'partial acceptance is a success with the refused recipient listed',
     async run(env) {
-      const message: Message = { from: env.user, to: ['ok@example.jp', env.refused], subject: 'partial', text: 'x' }
+      const message: Message = {
+        from: env.user,
+        to: ['ok@example.jp', env.refused],
+        subject: 'partial',
+        text: 'x',
+      }
       const { result, delivered } = await sendBuilt(env, message)
       check(result.accepted.join() === 'ok@example.jp', `accepted ${result.accepted.join()}`)
-      check(result.rejected[0]?.address === env.refused && result.rejected[0].reply.code === 550, 'rejected listed')
+      check(
+        result.rejected[0]?.address === env.refused && result.rejected[0].reply.code === 550,
+        'rejected listed'
+      )
       const none = await sendBuilt(env, { ...message, to: [env.refused] }).catch((e: unknown) => e)
       expectFailure(none, 'RECIPIENT_REJECTED')
       return [{ ...delivered, envelope: { ...delivered.envelope, to: ['ok@example.jp'] } }]
@@ -143,7 +177,12 @@ export const scenarios: Scenario[] = [
   {
     name: 'SMTPUTF8 and 8BITMIME when the addresses and body need them',
     async run(env) {
-      const message: Message = { from: env.user, to: ['たろう@例え.jp'], subject: 'UTF-8 宛先', text: '本文' }
+      const message: Message = {
+        from: env.user,
+        to: ['たろう@例え.jp'],
+        subject: 'UTF-8 宛先',
+        text: '本文',
+      }
       const { built, delivered } = await sendBuilt(env, message)
       check(built.smtpUtf8, 'the builder asks for SMTPUTF8')
       return [delivered]
@@ -152,9 +191,14 @@ export const scenarios: Scenario[] = [
   {
     name: 'an untrusted certificate is TLS_FAILED, never a fallback',
     async run(env) {
-      const error = await sendBuilt(env, japanese(env, 'untrusted'), { ca: undefined }).catch((e: unknown) => e)
+      const error = await sendBuilt(env, japanese(env, 'untrusted'), { ca: undefined }).catch((
+        e: unknown
+      ) => e)
       const e = expectFailure(error, 'TLS_FAILED')
-      check(!e.transcript.some((l) => l.line.startsWith('AUTH')), 'no AUTH after a failed handshake')
+      check(
+        !e.transcript.some((l) => l.line.startsWith('AUTH')),
+        'no AUTH after a failed handshake'
+      )
       return []
     },
   },
@@ -174,7 +218,10 @@ export const scenarios: Scenario[] = [
   {
     name: 'implicit TLS',
     async run(env) {
-      const { delivered } = await sendBuilt(env, japanese(env, 'implicit'), { port: env.tlsPort, security: 'tls' })
+      const { delivered } = await sendBuilt(env, japanese(env, 'implicit'), {
+        port: env.tlsPort,
+        security: 'tls',
+      })
       return [delivered]
     },
   },
@@ -185,7 +232,12 @@ export const scenarios: Scenario[] = [
       try {
         const delivered: Delivered[] = []
         for (let i = 0; i < 3; i++) {
-          const { result, delivered: d } = await sendBuilt(env, { from: env.user, to: ['pool@example.jp'], subject: `pool ${i}`, text: `#${i}` }, { pool })
+          const { result, delivered: d } = await sendBuilt(env, {
+            from: env.user,
+            to: ['pool@example.jp'],
+            subject: `pool ${i}`,
+            text: `#${i}`,
+          }, { pool })
           const reused = result.transcript[0]?.line.startsWith('reusing') ?? false
           check(reused === (i > 0), `send ${i} reused: ${reused}`)
           delivered.push(d)

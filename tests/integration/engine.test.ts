@@ -6,14 +6,14 @@
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { simpleParser, type AddressObject } from 'mailparser'
+import { type AddressObject, simpleParser } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseMailbox } from '../../src/lib/contract/api.ts'
 import { ROOT } from '../helpers/relay-process.ts'
-import { startSmtpPeer, type ReceivedMessage, type SmtpPeer } from '../helpers/smtp-peer.ts'
-import { scriptedPeer, type ScriptedPeer } from '../helpers/smtp-peer-scripted.ts'
+import { type ReceivedMessage, type SmtpPeer, startSmtpPeer } from '../helpers/smtp-peer.ts'
+import { type ScriptedPeer, scriptedPeer } from '../helpers/smtp-peer-scripted.ts'
 import { createCertificateAuthority } from '../../relay/src/tls/certs.ts'
-import { scenarios, type Delivered, type PeerEnv } from './engine-scenarios.ts'
+import { type Delivered, type PeerEnv, scenarios } from './engine-scenarios.ts'
 
 const DENO = join(ROOT, 'node_modules', '.bin', 'deno')
 const REFUSED = 'nobody@example.jp'
@@ -37,7 +37,16 @@ beforeAll(async () => {
     // The attacker's reply rides in the same segment as the 220, in clear text.
     { s: '220 Ready to start TLS\r\n250-AUTH PLAIN\r\n' },
   ])
-  env = { port: starttls.port, tlsPort: implicit.port, injectionPort: injecting.port, caPem: ca.certPem, user: starttls.user, token: starttls.token, password: starttls.password, refused: REFUSED }
+  env = {
+    port: starttls.port,
+    tlsPort: implicit.port,
+    injectionPort: injecting.port,
+    caPem: ca.certPem,
+    user: starttls.user,
+    token: starttls.token,
+    password: starttls.password,
+    refused: REFUSED,
+  }
 })
 
 afterAll(async () => {
@@ -45,7 +54,9 @@ afterAll(async () => {
   await implicit?.close()
   // After both runtimes: not one byte (no ClientHello, no AUTH) followed the injected reply.
   expect(injecting.outcomes).toHaveLength(2)
-  for (const outcome of injecting.outcomes) expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+  for (const outcome of injecting.outcomes) {
+    expect(outcome).toEqual({ ok: true, extra: '', tls: false })
+  }
   await injecting?.close()
 })
 
@@ -64,7 +75,10 @@ async function verify(d: Delivered): Promise<void> {
   const received = all.find((m) => m.raw.includes(`Message-ID: ${d.messageId}`))
   expect(received, `message ${d.messageId} arrived`).toBeDefined()
   if (!received) return
-  expect({ from: received.from, to: received.to, user: received.user }).toEqual({ ...d.envelope, user: d.user })
+  expect({ from: received.from, to: received.to, user: received.user }).toEqual({
+    ...d.envelope,
+    user: d.user,
+  })
   const mail = await simpleParser(received.raw)
   const m = d.message
   expect(mail.messageId).toBe(d.messageId)
@@ -75,7 +89,9 @@ async function verify(d: Delivered): Promise<void> {
   expect(mail.bcc).toBeUndefined()
   expect(received.raw.toString('latin1')).not.toMatch(/^Bcc:/im)
   expect(mail.text?.replace(/\r\n/g, '\n').trimEnd()).toBe(m.text?.trimEnd())
-  expect(mail.attachments.map((a) => ({ filename: a.filename, content: a.content.toString('base64') }))).toEqual(
+  expect(
+    mail.attachments.map((a) => ({ filename: a.filename, content: a.content.toString('base64') }))
+  ).toEqual(
     (m.attachments ?? []).map((a) => ({ filename: a.filename, content: a.contentBase64 }))
   )
 }
@@ -93,7 +109,15 @@ describe('engine on Deno', () => {
   beforeAll(async () => {
     const { stdout } = await promisify(execFile)(
       DENO,
-      ['run', '--no-lock', '--allow-net', '--allow-read', '--allow-env', '--allow-sys', 'tests/deno/engine.ts'],
+      [
+        'run',
+        '--no-lock',
+        '--allow-net',
+        '--allow-read',
+        '--allow-env',
+        '--allow-sys',
+        'tests/deno/engine.ts',
+      ],
       { cwd: ROOT, timeout: 110_000, env: { ...process.env, ENGINE_PEERS: JSON.stringify(env) } }
     )
     results = new Map(

@@ -1,8 +1,12 @@
 import { Buffer } from 'node:buffer'
 import { afterEach, describe, expect, it } from 'vitest'
-import { CLIENT, GREETING, ehloReply, options } from '../../../tests/helpers/smtp-peer-kit.ts'
-import { scriptedPeer, type ScriptedPeer, type Step } from '../../../tests/helpers/smtp-peer-scripted.ts'
-import { SmtpError, sendMail } from './index.ts'
+import { CLIENT, ehloReply, GREETING, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import {
+  type ScriptedPeer,
+  scriptedPeer,
+  type Step,
+} from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { sendMail, SmtpError } from './index.ts'
 import type { SendAuth, SendOptions } from './types.ts'
 
 let peer: ScriptedPeer | undefined
@@ -15,7 +19,8 @@ const USER = 'sender@contoso.example'
 const TOKEN = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.secret-token-payload.signature'
 const PASSWORD = 'correct horse battery staple'
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64')
-const ERROR_JSON = '{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/SMTP.Send"}'
+const ERROR_JSON =
+  '{"status":"401","schemes":"bearer","scope":"https://outlook.office.com/SMTP.Send"}'
 
 /** Greeting and EHLO offering AUTH, then `steps`; plain text allowed (the peer has no TLS). */
 async function run(auth: SendAuth, steps: Step[], extra: Partial<SendOptions> = {}) {
@@ -25,7 +30,8 @@ async function run(auth: SendAuth, steps: Step[], extra: Partial<SendOptions> = 
     { s: ehloReply('PIPELINING', 'AUTH LOGIN PLAIN XOAUTH2 OAUTHBEARER') },
     ...steps,
   ])
-  const result = await sendMail(options(peer.port, { auth, allowPlaintextAuth: true, ...extra })).catch((e: unknown) => e)
+  const result = await sendMail(options(peer.port, { auth, allowPlaintextAuth: true, ...extra }))
+    .catch((e: unknown) => e)
   return { result, outcome: await peer.done }
 }
 
@@ -48,9 +54,14 @@ const XOAUTH2_IR = b64(`user=${USER}\x01auth=Bearer ${TOKEN}\x01\x01`)
 
 describe('AUTH XOAUTH2', () => {
   it('sends the initial response on the AUTH line and shows it as ****', async () => {
-    const { result, outcome } = await run(xoauth2, [{ c: `AUTH XOAUTH2 ${XOAUTH2_IR}\r\n` }, { s: '235 2.7.0 Authentication successful\r\n' }, ...SEND])
+    const { result, outcome } = await run(xoauth2, [{ c: `AUTH XOAUTH2 ${XOAUTH2_IR}\r\n` }, {
+      s: '235 2.7.0 Authentication successful\r\n',
+    }, ...SEND])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect((result as { transcript: unknown[] }).transcript).toContainEqual({ dir: 'C', line: 'AUTH XOAUTH2 ****' })
+    expect((result as { transcript: unknown[] }).transcript).toContainEqual({
+      dir: 'C',
+      line: 'AUTH XOAUTH2 ****',
+    })
     expectNoSecret(result, TOKEN, XOAUTH2_IR)
   })
 
@@ -67,7 +78,11 @@ describe('AUTH XOAUTH2', () => {
       apiCode: 'AUTH_FAILED',
       stage: 'auth',
       command: 'AUTH XOAUTH2 ****',
-      reply: { code: 535, enhanced: '5.7.3', lines: ['Authentication unsuccessful [SN2PR00CA0018]'] },
+      reply: {
+        code: 535,
+        enhanced: '5.7.3',
+        lines: ['Authentication unsuccessful [SN2PR00CA0018]'],
+      },
       saslChallenge: JSON.parse(ERROR_JSON),
     })
     const transcript = (result as SmtpError).transcript
@@ -81,21 +96,28 @@ describe('AUTH XOAUTH2', () => {
   })
 
   it('scrubs a token that the server echoes back', async () => {
-    const { result } = await run(xoauth2, [{ c: `AUTH XOAUTH2 ${XOAUTH2_IR}\r\n` }, { s: `535 5.7.3 bad token ${TOKEN}\r\n` }])
+    const { result } = await run(xoauth2, [{ c: `AUTH XOAUTH2 ${XOAUTH2_IR}\r\n` }, {
+      s: `535 5.7.3 bad token ${TOKEN}\r\n`,
+    }])
     expect((result as Error).message).toContain('bad token ****')
     expectNoSecret(result, TOKEN)
   })
 
   it('fails with AUTH_MECHANISM_UNAVAILABLE when the server does not offer it', async () => {
-    peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('AUTH LOGIN PLAIN') }])
-    const result = await sendMail(options(peer.port, { auth: xoauth2, allowPlaintextAuth: true })).catch((e: unknown) => e)
+    peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, {
+      s: ehloReply('AUTH LOGIN PLAIN'),
+    }])
+    const result = await sendMail(options(peer.port, { auth: xoauth2, allowPlaintextAuth: true }))
+      .catch((e: unknown) => e)
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({ apiCode: 'AUTH_MECHANISM_UNAVAILABLE', stage: 'auth' })
     expect((result as Error).message).toContain('LOGIN, PLAIN')
   })
 
   it('never sends credentials without TLS unless the host is allowed plain text', async () => {
-    peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('AUTH XOAUTH2') }])
+    peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, {
+      s: ehloReply('AUTH XOAUTH2'),
+    }])
     const result = await sendMail(options(peer.port, { auth: xoauth2 })).catch((e: unknown) => e)
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({ stage: 'auth', kind: 'unavailable' })
@@ -107,7 +129,11 @@ describe('AUTH OAUTHBEARER (RFC 7628)', () => {
   const IR = b64(`n,a=a=2Cb=3Dc@example.com,\x01auth=Bearer ${TOKEN}\x01\x01`)
 
   it('sends the GS2 header with the escaped user', async () => {
-    const { outcome } = await run(auth, [{ c: `AUTH OAUTHBEARER ${IR}\r\n` }, { s: '235 ok\r\n' }, ...SEND])
+    const { outcome } = await run(auth, [
+      { c: `AUTH OAUTHBEARER ${IR}\r\n` },
+      { s: '235 ok\r\n' },
+      ...SEND,
+    ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
   })
 
@@ -119,7 +145,10 @@ describe('AUTH OAUTHBEARER (RFC 7628)', () => {
       { s: '535 5.7.8 Authentication credentials invalid\r\n' },
     ])
     expect(outcome.ok).toBe(true)
-    expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', saslChallenge: { status: 'invalid_token' } })
+    expect(result).toMatchObject({
+      apiCode: 'AUTH_FAILED',
+      saslChallenge: { status: 'invalid_token' },
+    })
     expectNoSecret(result, TOKEN, IR)
   })
 })
@@ -130,13 +159,17 @@ describe('AUTH PLAIN and LOGIN', () => {
   const PLAIN_IR = b64(`\0${USER}\0${PASSWORD}`)
 
   it('PLAIN: initial response with an empty authorization identity', async () => {
-    const { result, outcome } = await run(plain, [{ c: `AUTH PLAIN ${PLAIN_IR}\r\n` }, { s: '235 ok\r\n' }, ...SEND])
+    const { result, outcome } = await run(plain, [{ c: `AUTH PLAIN ${PLAIN_IR}\r\n` }, {
+      s: '235 ok\r\n',
+    }, ...SEND])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expectNoSecret(result, PASSWORD, PLAIN_IR)
   })
 
   it('PLAIN: a refusal is AUTH_FAILED', async () => {
-    const { result } = await run(plain, [{ c: `AUTH PLAIN ${PLAIN_IR}\r\n` }, { s: '535 5.7.139 Authentication unsuccessful, basic authentication is disabled\r\n' }])
+    const { result } = await run(plain, [{ c: `AUTH PLAIN ${PLAIN_IR}\r\n` }, {
+      s: '535 5.7.139 Authentication unsuccessful, basic authentication is disabled\r\n',
+    }])
     expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', reply: { enhanced: '5.7.139' } })
     expectNoSecret(result, PASSWORD, PLAIN_IR)
   })
@@ -152,7 +185,9 @@ describe('AUTH PLAIN and LOGIN', () => {
       ...SEND,
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    const lines = (result as { transcript: { dir: string; line: string }[] }).transcript.filter((l) => l.dir === 'C').map((l) => l.line)
+    const lines = (result as { transcript: { dir: string; line: string }[] }).transcript.filter((
+      l
+    ) => l.dir === 'C').map((l) => l.line)
     expect(lines.slice(1, 4)).toEqual(['AUTH LOGIN', '****', '****'])
     expectNoSecret(result, PASSWORD, b64(PASSWORD))
   })
@@ -174,7 +209,12 @@ describe('AUTH PLAIN and LOGIN', () => {
   })
 
   it('a challenge that is not base64 is answered with *', async () => {
-    const { result, outcome } = await run(login, [{ c: 'AUTH LOGIN\r\n' }, { s: '334 not base64!\r\n' }, { c: '*\r\n' }, { s: '501 aborted\r\n' }])
+    const { result, outcome } = await run(login, [
+      { c: 'AUTH LOGIN\r\n' },
+      { s: '334 not base64!\r\n' },
+      { c: '*\r\n' },
+      { s: '501 aborted\r\n' },
+    ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', stage: 'auth' })
   })

@@ -58,7 +58,9 @@ describe('normalizeLineEnds and dotStuff', () => {
         // Nothing after the terminating dot: the body cannot end the message early.
         expect(rest.length).toBe(0)
         expect(Buffer.from(body).equals(Buffer.from(reference(input)))).toBe(true)
-        expect(Buffer.from(normalizeLineEnds(input)).equals(Buffer.from(reference(input)))).toBe(true)
+        expect(Buffer.from(normalizeLineEnds(input)).equals(Buffer.from(reference(input)))).toBe(
+          true
+        )
         // No bare CR or LF reaches the wire.
         expect(Buffer.from(wire).toString('latin1')).not.toMatch(/\r(?!\n)|(?<!\r)\n/)
       }),

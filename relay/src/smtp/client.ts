@@ -7,11 +7,11 @@
  */
 import { Buffer } from 'node:buffer'
 import { Extensions } from './ehlo.ts'
-import { SmtpError, formatReply, type FailureKind } from './errors.ts'
+import { type FailureKind, formatReply, SmtpError } from './errors.ts'
 import { base64, type SaslMechanism } from './sasl/index.ts'
 import type { Transcript } from './transcript.ts'
 import type { Reply, Stage, Timeouts } from './types.ts'
-import { WireError, type TlsParams, type TimeoutName, type Wire } from './wire.ts'
+import { type TimeoutName, type TlsParams, type Wire, WireError } from './wire.ts'
 
 /** If the server keeps sending challenges, something is wrong (as smtplib's _MAXCHALLENGE). */
 export const MAX_SASL_ROUNDS = 5
@@ -54,7 +54,9 @@ export class Session {
       }
       const line = typeof item === 'string' ? item : item.line
       // A CR or LF would end the command early and start another one (command injection).
-      if (/[\r\n]/.test(line)) throw this.fail('quit', 'local', 'refusing to send a command holding CR or LF')
+      if (/[\r\n]/.test(line)) {
+        throw this.fail('quit', 'local', 'refusing to send a command holding CR or LF')
+      }
       parts.push(Buffer.from(`${line}\r\n`, 'utf8'))
       this.transcript.client(typeof item === 'string' ? item : item.log)
     }
@@ -62,10 +64,16 @@ export class Session {
   }
 
   /** The next reply; a wire failure becomes an `SmtpError` of `stage`. */
-  async read(stage: Stage, command: string | undefined, timeout: TimeoutName = 'command'): Promise<Reply> {
+  async read(
+    stage: Stage,
+    command: string | undefined,
+    timeout: TimeoutName = 'command'
+  ): Promise<Reply> {
     try {
       // Scrubbed: a server could echo a credential back in its reply text.
-      return this.transcript.scrubReply(await this.wire.read(this.timeouts[timeoutOf[timeout]], timeout))
+      return this.transcript.scrubReply(
+        await this.wire.read(this.timeouts[timeoutOf[timeout]], timeout)
+      )
     } catch (e) {
       throw this.fromWire(stage, command, e)
     }
@@ -108,13 +116,21 @@ export class Session {
    */
   async startTls(params: TlsParams, name: string): Promise<void> {
     if (!this.ext.has('STARTTLS')) {
-      throw this.fail('starttls', 'unavailable', 'the server does not offer STARTTLS; refusing to continue without TLS')
+      throw this.fail(
+        'starttls',
+        'unavailable',
+        'the server does not offer STARTTLS; refusing to continue without TLS'
+      )
     }
     await this.cmd('starttls', 'STARTTLS', 220)
     try {
       await this.wire.startTls(params, this.timeouts.connectMs)
     } catch (e) {
-      throw this.fromWire(e instanceof WireError && e.kind === 'protocol' ? 'starttls' : 'tls', 'STARTTLS', e)
+      throw this.fromWire(
+        e instanceof WireError && e.kind === 'protocol' ? 'starttls' : 'tls',
+        'STARTTLS',
+        e
+      )
     }
     this.transcript.info(`TLS established: ${this.wire.tlsDescription}`)
     // RFC 3207 §4.2: the client MUST discard any knowledge obtained from the server before TLS.
@@ -130,15 +146,24 @@ export class Session {
     const offered = this.ext.authMechanisms
     if (!offered.includes(mech.name)) {
       const what = offered.length ? `it offers ${offered.join(', ')}` : 'it offers no AUTH'
-      throw this.fail('auth', 'unavailable', `the server does not offer AUTH ${mech.name} (${what})`)
+      throw this.fail(
+        'auth',
+        'unavailable',
+        `the server does not offer AUTH ${mech.name} (${what})`
+      )
     }
     const initial = mech.initial()
     const command = `AUTH ${mech.name}`
     const log = initial === undefined ? command : `${command} ****`
     // §4: an empty initial response is sent as "=".
-    this.send([{ line: initial === undefined ? command : `${command} ${initial.length ? base64(initial) : '='}`, log }])
+    this.send([{
+      line: initial === undefined
+        ? command
+        : `${command} ${initial.length ? base64(initial) : '='}`,
+      log,
+    }])
     let serverError: unknown
-    for (let round = 0; ; round++) {
+    for (let round = 0;; round++) {
       const reply = await this.read('auth', log)
       if (reply.code === 235) return
       if (reply.code !== 334) throw this.refused('auth', log, reply, serverError)
@@ -153,11 +178,16 @@ export class Session {
       } catch (e) {
         this.send(['*'])
         const abortReply = await this.read('auth', '*')
-        throw this.fail('auth', 'reply', `AUTH ${mech.name} aborted by the client: ${(e as Error).message}`, {
-          command: log,
-          reply: abortReply,
-          saslChallenge: serverError,
-        })
+        throw this.fail(
+          'auth',
+          'reply',
+          `AUTH ${mech.name} aborted by the client: ${(e as Error).message}`,
+          {
+            command: log,
+            reply: abortReply,
+            saslChallenge: serverError,
+          }
+        )
       }
       this.send([{ line: base64(response), log: '****' }])
     }
@@ -171,26 +201,50 @@ export class Session {
   }
 
   /** An `SmtpError` for a refusal `reply` to `command`. */
-  refused(stage: Stage, command: string | undefined, reply: Reply, saslChallenge?: unknown): SmtpError {
+  refused(
+    stage: Stage,
+    command: string | undefined,
+    reply: Reply,
+    saslChallenge?: unknown
+  ): SmtpError {
     const what = command ? `${command} refused` : 'the server refused the session'
-    return this.fail(stage, 'reply', `${what}: ${formatReply(reply)}`, { command, reply, saslChallenge })
+    return this.fail(stage, 'reply', `${what}: ${formatReply(reply)}`, {
+      command,
+      reply,
+      saslChallenge,
+    })
   }
 
   fail(
     stage: Stage,
     kind: FailureKind,
     message: string,
-    extra: { command?: string | undefined; reply?: Reply; saslChallenge?: unknown; cause?: unknown; timeout?: string } = {}
+    extra: {
+      command?: string | undefined
+      reply?: Reply
+      saslChallenge?: unknown
+      cause?: unknown
+      timeout?: string
+    } = {}
   ): SmtpError {
-    const init = { stage, kind, message: this.transcript.scrub(message), transcript: this.transcript.lines }
+    const init = {
+      stage,
+      kind,
+      message: this.transcript.scrub(message),
+      transcript: this.transcript.lines,
+    }
     return new SmtpError(Object.assign(init, stripUndefined(extra)))
   }
 
   fromWire(stage: Stage, command: string | undefined, e: unknown): SmtpError {
     if (e instanceof SmtpError) return e
-    if (!(e instanceof WireError)) return this.fail(stage, 'local', (e as Error).message ?? String(e), { cause: e })
+    if (!(e instanceof WireError)) {
+      return this.fail(stage, 'local', (e as Error).message ?? String(e), { cause: e })
+    }
     const subject = command ?? (stage === 'greeting' ? 'greeting' : stage)
-    const message = e.kind === 'timeout' ? `${subject}: ${e.message} (${e.timeout} timeout)` : `${subject}: ${e.message}`
+    const message = e.kind === 'timeout'
+      ? `${subject}: ${e.message} (${e.timeout} timeout)`
+      : `${subject}: ${e.message}`
     return this.fail(stage, e.kind, message, { command, cause: e, timeout: e.timeout })
   }
 }

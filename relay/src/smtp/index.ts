@@ -18,8 +18,8 @@
  *
  * @module
  */
-export { sendMail, DEFAULT_TIMEOUTS } from './send.ts'
-export { SmtpError, apiCodeFor, formatReply, type FailureKind } from './errors.ts'
+export { DEFAULT_TIMEOUTS, sendMail } from './send.ts'
+export { apiCodeFor, type FailureKind, formatReply, SmtpError } from './errors.ts'
 export { createPool, type Pool, type PoolOptions } from './pool.ts'
 export { dotStuff, normalizeLineEnds } from './body.ts'
 export type * from './types.ts'

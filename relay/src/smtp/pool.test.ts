@@ -1,9 +1,9 @@
 import { Buffer } from 'node:buffer'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CLIENT, GREETING, ehloReply, enc, options } from '../../../tests/helpers/smtp-peer-kit.ts'
-import { scriptedPeer, type ScriptedPeer } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { CLIENT, ehloReply, enc, GREETING, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import { type ScriptedPeer, scriptedPeer } from '../../../tests/helpers/smtp-peer-scripted.ts'
 import { startSmtpPeer } from '../../../tests/helpers/smtp-peer.ts'
-import { createPool, sendMail, type Pool } from './index.ts'
+import { createPool, type Pool, sendMail } from './index.ts'
 import { sessionKey } from './pool.ts'
 
 let peer: ScriptedPeer | undefined
@@ -43,7 +43,10 @@ describe('connection pool', () => {
     expect(pool.idleCount).toBe(1)
     const second = await sendMail(opts)
     expect(second.response).toBe('250 queued 2')
-    expect(second.transcript[0]).toMatchObject({ dir: 'I', line: expect.stringMatching(/^reusing an authenticated connection/) })
+    expect(second.transcript[0]).toMatchObject({
+      dir: 'I',
+      line: expect.stringMatching(/^reusing an authenticated connection/),
+    })
     expect(second.timings).toMatchObject({ connectMs: 0, tlsMs: 0, authMs: 0 })
     await pool.close()
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
@@ -79,7 +82,10 @@ describe('connection pool', () => {
     await sendMail(options(peer.port, { pool }))
     const second = await sendMail(options(peer.port, { pool }))
     expect(second.response).toBe('250 queued')
-    expect(second.transcript[0]).toMatchObject({ dir: 'I', line: expect.stringMatching(/^connected to/) })
+    expect(second.transcript[0]).toMatchObject({
+      dir: 'I',
+      line: expect.stringMatching(/^connected to/),
+    })
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
   })
 

@@ -50,8 +50,11 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 export function sessionKey(opts: SendOptions): { key: string; mailbox: string } {
   const auth = opts.auth
   const user = auth.type === 'none' ? '' : auth.user
-  const secret =
-    auth.type === 'none' ? '' : auth.type === 'plain' || auth.type === 'login' ? auth.password : auth.accessToken
+  const secret = auth.type === 'none'
+    ? ''
+    : auth.type === 'plain' || auth.type === 'login'
+    ? auth.password
+    : auth.accessToken
   const parts = [
     opts.host,
     opts.port,

@@ -11,15 +11,19 @@ describe('ReplyReader', () => {
     for (let cut = 1; cut < all.length; cut++) {
       const reader = new ReplyReader()
       const replies = [...reader.push(all.subarray(0, cut)), ...reader.push(all.subarray(cut))]
-      expect(replies).toEqual([{ code: 250, lines: ['mx.example こんにちは', 'PIPELINING', 'SIZE 1000'] }])
+      expect(replies).toEqual([{
+        code: 250,
+        lines: ['mx.example こんにちは', 'PIPELINING', 'SIZE 1000'],
+      }])
     }
   })
 
   it('splits the enhanced status code off every line', () => {
     const reader = new ReplyReader()
-    expect(reader.push(bytes('550-5.7.60 Client does not have\r\n550 5.7.60 permissions\r\n'))).toEqual([
-      { code: 550, enhanced: '5.7.60', lines: ['Client does not have', 'permissions'] },
-    ])
+    expect(reader.push(bytes('550-5.7.60 Client does not have\r\n550 5.7.60 permissions\r\n')))
+      .toEqual([
+        { code: 550, enhanced: '5.7.60', lines: ['Client does not have', 'permissions'] },
+      ])
     // A class that differs from the code's first digit is text, not an enhanced code.
     expect(reader.push(bytes('250 5.0.0 odd\r\n'))).toEqual([{ code: 250, lines: ['5.0.0 odd'] }])
   })
@@ -63,7 +67,15 @@ describe('Extensions', () => {
   it('parses keywords once, folding the old AUTH= form into AUTH', () => {
     const ext = Extensions.parse({
       code: 250,
-      lines: ['mx.example hello', 'SIZE 157286400', 'PIPELINING', 'AUTH LOGIN XOAUTH2', 'AUTH=LOGIN PLAIN', 'starttls', 'CHUNKING'],
+      lines: [
+        'mx.example hello',
+        'SIZE 157286400',
+        'PIPELINING',
+        'AUTH LOGIN XOAUTH2',
+        'AUTH=LOGIN PLAIN',
+        'starttls',
+        'CHUNKING',
+      ],
     })
     expect(ext.authMechanisms).toEqual(['LOGIN', 'XOAUTH2', 'PLAIN'])
     expect(ext.sizeLimit).toBe(157286400)

@@ -68,7 +68,9 @@ export class ReplyReader {
     if (!m) throw new ReplyFormatError(`malformed reply line: ${JSON.stringify(line.slice(0, 80))}`)
     const code = Number(m[1])
     if (this.#lines.length > 0 && code !== this.#code) {
-      throw new ReplyFormatError(`reply code changed within a multi-line reply (${this.#code} then ${code})`)
+      throw new ReplyFormatError(
+        `reply code changed within a multi-line reply (${this.#code} then ${code})`
+      )
     }
     this.#code = code
     this.#lines.push(m[3] ?? '')

@@ -7,22 +7,24 @@
  */
 import type net from 'node:net'
 import { Session } from './client.ts'
-import { SmtpError, formatReply } from './errors.ts'
+import { formatReply, SmtpError } from './errors.ts'
 import { mechanismFor, type SaslMechanism } from './sasl/index.ts'
 import { transact } from './transaction.ts'
 import { Transcript } from './transcript.ts'
 import type { SendOptions, SendResult, Stage, Timeouts, Timings } from './types.ts'
-import { Wire, WireError, connectTcp, handshake } from './wire.ts'
+import { connectTcp, handshake, Wire, WireError } from './wire.ts'
 
 /** Defaults of the named timeouts (ms). */
 export const DEFAULT_TIMEOUTS: Timeouts = {
   // TCP connect, and the TLS handshake (implicit TLS or after STARTTLS).
   connectMs: 15_000,
-  // From connection to the 220 greeting; servers may delay it on purpose (RFC 5321 §4.5.3.2.1: 5 min).
+  // From connection to the 220 greeting; servers may delay it on purpose
+  // (RFC 5321 §4.5.3.2.1 suggests 5 min; a web request cannot wait that long).
   greetingMs: 30_000,
   // Any other reply (EHLO, AUTH, MAIL, RCPT, DATA's 354).
   commandMs: 30_000,
-  // From the last byte of the message to the server's verdict (Microsoft 365 checks, stores in Sent Items).
+  // From the last byte of the message to the server's verdict (Microsoft 365 checks the
+  // message and stores it in Sent Items first).
   dataEndMs: 60_000,
 }
 
@@ -47,7 +49,9 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
     if (lease?.session) {
       session = lease.session
       session.transcript = transcript
-      transcript.info(`reusing an authenticated connection (idle ${Math.round(lease.idleMs ?? 0)} ms)`)
+      transcript.info(
+        `reusing an authenticated connection (idle ${Math.round(lease.idleMs ?? 0)} ms)`
+      )
     } else {
       session = await open(opts, mech, timeouts, transcript, timings)
     }
@@ -78,10 +82,12 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
   } catch (e) {
     session?.wire.close()
     lease?.release(undefined)
-    const error =
-      e instanceof SmtpError
-        ? e
-        : new SmtpError({ stage: 'connect', kind: 'local', message: transcript.scrub(String((e as Error)?.message ?? e)), cause: e })
+    const error = e instanceof SmtpError ? e : new SmtpError({
+      stage: 'connect',
+      kind: 'local',
+      message: transcript.scrub(String((e as Error)?.message ?? e)),
+      cause: e,
+    })
     // A reused connection the server had already dropped fails before any reply: nothing was
     // accepted, so the message goes again on a fresh (or another idle) connection.
     if (lease?.session && error.kind === 'socket' && !transcript.lines.some((l) => l.dir === 'S')) {
@@ -104,7 +110,11 @@ async function open(
   const tlsParams = { host: opts.host, ...(opts.ca ? { ca: opts.ca } : {}) }
   opts.signal?.throwIfAborted()
   let t = performance.now()
-  let socket: net.Socket = await lower('connect', transcript, connectTcp(address, opts.port, timeouts.connectMs))
+  let socket: net.Socket = await lower(
+    'connect',
+    transcript,
+    connectTcp(address, opts.port, timeouts.connectMs)
+  )
   timings.connectMs = ms(t)
   transcript.info(`connected to ${address} port ${opts.port}`)
   if (opts.security === 'tls') {
@@ -150,7 +160,14 @@ async function lower<T>(stage: Stage, transcript: Transcript, step: Promise<T>):
   } catch (e) {
     if (!(e instanceof WireError)) throw e
     const message = e.kind === 'timeout' ? `${e.message} (${e.timeout} timeout)` : e.message
-    throw new SmtpError({ stage, kind: e.kind, message, cause: e, ...(e.timeout ? { timeout: e.timeout } : {}), transcript: transcript.lines })
+    throw new SmtpError({
+      stage,
+      kind: e.kind,
+      message,
+      cause: e,
+      ...(e.timeout ? { timeout: e.timeout } : {}),
+      transcript: transcript.lines,
+    })
   }
 }
 
@@ -166,9 +183,13 @@ const CONTROL = /[\r\n\0]/
 function checkEnvelope(opts: SendOptions): void {
   const { from, to } = opts.envelope
   const bad = (stage: Stage, message: string) => new SmtpError({ stage, kind: 'local', message })
-  if (CONTROL.test(from) || /[<>\s]/.test(from)) throw bad('mail', 'the sender address holds characters not allowed on the envelope')
+  if (CONTROL.test(from) || /[<>\s]/.test(from)) {
+    throw bad('mail', 'the sender address holds characters not allowed on the envelope')
+  }
   if (to.length === 0) throw bad('rcpt', 'no recipients')
   for (const address of to) {
-    if (CONTROL.test(address) || /[<>\s]/.test(address)) throw bad('rcpt', 'a recipient address holds characters not allowed on the envelope')
+    if (CONTROL.test(address) || /[<>\s]/.test(address)) {
+      throw bad('rcpt', 'a recipient address holds characters not allowed on the envelope')
+    }
   }
 }

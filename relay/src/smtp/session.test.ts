@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { CLIENT, GREETING, ehloReply, enc, options } from '../../../tests/helpers/smtp-peer-kit.ts'
-import { scriptedPeer, type ScriptedPeer, type Step } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { CLIENT, ehloReply, enc, GREETING, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import {
+  type ScriptedPeer,
+  scriptedPeer,
+  type Step,
+} from '../../../tests/helpers/smtp-peer-scripted.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../tls/certs.ts'
-import { SmtpError, sendMail } from './index.ts'
+import { sendMail, SmtpError } from './index.ts'
 import type { SendOptions } from './types.ts'
 
 let peer: ScriptedPeer | undefined
@@ -38,7 +42,11 @@ describe('greeting and EHLO', () => {
       { end: true },
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ accepted: ['to@example.com'], rejected: [], response: '250 2.0.0 OK queued as 42' })
+    expect(result).toMatchObject({
+      accepted: ['to@example.com'],
+      rejected: [],
+      response: '250 2.0.0 OK queued as 42',
+    })
   })
 
   it('falls back to HELO when EHLO is refused, and then uses no extension', async () => {
@@ -65,7 +73,11 @@ describe('greeting and EHLO', () => {
   it('fails with CONNECTION_FAILED on a 554 greeting and sends nothing', async () => {
     const { result, outcome } = await run([{ s: '554 5.3.2 no service\r\n' }])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'CONNECTION_FAILED', stage: 'greeting', reply: { code: 554, enhanced: '5.3.2' } })
+    expect(result).toMatchObject({
+      apiCode: 'CONNECTION_FAILED',
+      stage: 'greeting',
+      reply: { code: 554, enhanced: '5.3.2' },
+    })
   })
 })
 
@@ -101,7 +113,10 @@ describe('STARTTLS', () => {
       { cert }
     )
     expect(outcome).toEqual({ ok: true, extra: '', tls: true })
-    expect((result as { transcript: unknown[] }).transcript).toContainEqual({ dir: 'I', line: expect.stringMatching(/^TLS established: TLSv1\.[23]/) })
+    expect((result as { transcript: unknown[] }).transcript).toContainEqual({
+      dir: 'I',
+      line: expect.stringMatching(/^TLS established: TLSv1\.[23]/),
+    })
   })
 
   it('refuses to continue when bytes follow the 220 (response injection)', async () => {
@@ -133,7 +148,9 @@ describe('STARTTLS', () => {
 
   it('fails with STARTTLS_UNAVAILABLE when the server refuses STARTTLS', async () => {
     const { result } = await run(
-      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, { c: 'STARTTLS\r\n' }, { s: '454 4.7.0 TLS not available\r\n' }],
+      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, {
+        c: 'STARTTLS\r\n',
+      }, { s: '454 4.7.0 TLS not available\r\n' }],
       tlsOpts
     )
     expect(result).toMatchObject({ apiCode: 'STARTTLS_UNAVAILABLE', reply: { code: 454 } })
@@ -141,7 +158,14 @@ describe('STARTTLS', () => {
 
   it('fails with TLS_FAILED when the certificate is not trusted', async () => {
     const { result } = await run(
-      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, { c: 'STARTTLS\r\n' }, { s: '220 go\r\n' }, { tls: true }],
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply('STARTTLS') },
+        { c: 'STARTTLS\r\n' },
+        { s: '220 go\r\n' },
+        { tls: true },
+      ],
       { security: 'starttls' },
       { cert }
     )
@@ -150,7 +174,16 @@ describe('STARTTLS', () => {
 
   it('speaks implicit TLS, verifying the name', async () => {
     const { result, outcome } = await run(
-      [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('PIPELINING') }, { c: MAIL + RCPT + 'DATA\r\n' }, { s: '250 ok\r\n250 ok\r\n354 go\r\n' }, { c: `${BODY}.\r\nQUIT\r\n` }, { s: '250 ok\r\n' }, { end: true }],
+      [
+        { s: GREETING },
+        { c: `EHLO ${CLIENT}\r\n` },
+        { s: ehloReply('PIPELINING') },
+        { c: MAIL + RCPT + 'DATA\r\n' },
+        { s: '250 ok\r\n250 ok\r\n354 go\r\n' },
+        { c: `${BODY}.\r\nQUIT\r\n` },
+        { s: '250 ok\r\n' },
+        { end: true },
+      ],
       { security: 'tls', ca: ca.certPem },
       { cert, implicitTls: true }
     )
@@ -166,19 +199,30 @@ describe('envelope and body', () => {
         { s: GREETING },
         { c: `EHLO ${CLIENT}\r\n` },
         { s: ehloReply('PIPELINING', '8BITMIME', 'SIZE 0') },
-        { c: 'MAIL FROM:<from@example.com> SIZE=18 BODY=8BITMIME\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n' },
+        {
+          c: 'MAIL FROM:<from@example.com> SIZE=18 BODY=8BITMIME\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nRCPT TO:<c@example.com>\r\nDATA\r\n',
+        },
         { s: '250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n250 ok\r\n354 go\r\n' },
         { c: `${BODY}.\r\nQUIT\r\n` },
         { s: '250 2.0.0 queued\r\n' },
         { end: true },
       ],
-      { envelope: { from: 'from@example.com', to: ['a@example.com', 'b@example.com', 'c@example.com'] }, eightBit: true }
+      {
+        envelope: {
+          from: 'from@example.com',
+          to: ['a@example.com', 'b@example.com', 'c@example.com'],
+        },
+        eightBit: true,
+      }
     )
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     // Partial acceptance is a success with `rejected` filled.
     expect(result).toMatchObject({
       accepted: ['a@example.com', 'c@example.com'],
-      rejected: [{ address: 'b@example.com', reply: { code: 550, enhanced: '5.1.1', lines: ['no such user'] } }],
+      rejected: [{
+        address: 'b@example.com',
+        reply: { code: 550, enhanced: '5.1.1', lines: ['no such user'] },
+      }],
     })
   })
 
@@ -195,7 +239,12 @@ describe('envelope and body', () => {
     expect(result).toMatchObject({ response: '250 2.0.0 queued' })
     const transcript = (result as { transcript: { dir: string; line: string }[] }).transcript
     expect(transcript.filter((l) => l.dir === 'C').map((l) => l.line)).toEqual([
-      `EHLO ${CLIENT}`, 'MAIL FROM:<from@example.com>', 'RCPT TO:<to@example.com>', 'BDAT 18 LAST', '<message body, 18 bytes>', 'QUIT',
+      `EHLO ${CLIENT}`,
+      'MAIL FROM:<from@example.com>',
+      'RCPT TO:<to@example.com>',
+      'BDAT 18 LAST',
+      '<message body, 18 bytes>',
+      'QUIT',
     ])
   })
 
@@ -208,7 +257,11 @@ describe('envelope and body', () => {
       { s: '250 ok\r\n550 5.1.1 unknown\r\n554 5.5.1 no valid recipients\r\n' },
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'RECIPIENT_REJECTED', stage: 'rcpt', reply: { code: 550 } })
+    expect(result).toMatchObject({
+      apiCode: 'RECIPIENT_REJECTED',
+      stage: 'rcpt',
+      reply: { code: 550 },
+    })
   })
 
   it('fails with SENDER_REJECTED when MAIL is refused', async () => {
@@ -219,13 +272,22 @@ describe('envelope and body', () => {
       { c: MAIL },
       { s: '530 5.7.57 Client not authenticated to send mail\r\n' },
     ])
-    expect(result).toMatchObject({ apiCode: 'SENDER_REJECTED', reply: { code: 530, enhanced: '5.7.57' } })
+    expect(result).toMatchObject({
+      apiCode: 'SENDER_REJECTED',
+      reply: { code: 530, enhanced: '5.7.57' },
+    })
   })
 
   it('refuses before MAIL when the message exceeds the advertised SIZE', async () => {
-    const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('SIZE 10') }])
+    const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, {
+      s: ehloReply('SIZE 10'),
+    }])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'MESSAGE_REJECTED', stage: 'mail', kind: 'unavailable' })
+    expect(result).toMatchObject({
+      apiCode: 'MESSAGE_REJECTED',
+      stage: 'mail',
+      kind: 'unavailable',
+    })
     expect((result as Error).message).toMatch(/18 bytes.*at most 10/)
   })
 
@@ -242,7 +304,9 @@ describe('envelope and body', () => {
         { s: '250 ok\r\n' },
         { c: 'DATA\r\n' },
         { s: '354 go\r\n' },
-        { c: 'Subject: x\r\n\r\n..\r\nline\r\n..\r\n..\r\nMAIL FROM:<evil@example.com>\r\n...two\r\nend\r\n.\r\nQUIT\r\n' },
+        {
+          c: 'Subject: x\r\n\r\n..\r\nline\r\n..\r\n..\r\nMAIL FROM:<evil@example.com>\r\n...two\r\nend\r\n.\r\nQUIT\r\n',
+        },
         { s: '250 ok\r\n' },
         { end: true },
       ],
@@ -252,7 +316,9 @@ describe('envelope and body', () => {
   })
 
   it('refuses an envelope address holding CR or LF before connecting', async () => {
-    const error = await sendMail(options(1, { envelope: { from: 'a@example.com\r\nRSET', to: ['b@example.com'] } })).catch((e: unknown) => e)
+    const error = await sendMail(
+      options(1, { envelope: { from: 'a@example.com\r\nRSET', to: ['b@example.com'] } })
+    ).catch((e: unknown) => e)
     expect(error).toMatchObject({ apiCode: 'INTERNAL', stage: 'mail', kind: 'local' })
   })
 })

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { CLIENT, GREETING, ehloReply, options } from '../../../tests/helpers/smtp-peer-kit.ts'
-import { scriptedPeer, type ScriptedPeer, type Step } from '../../../tests/helpers/smtp-peer-scripted.ts'
+import { CLIENT, ehloReply, GREETING, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import {
+  type ScriptedPeer,
+  scriptedPeer,
+  type Step,
+} from '../../../tests/helpers/smtp-peer-scripted.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../tls/certs.ts'
-import { SmtpError, sendMail } from './index.ts'
+import { sendMail, SmtpError } from './index.ts'
 import type { SendOptions } from './types.ts'
 
 let peer: ScriptedPeer | undefined
@@ -17,7 +21,9 @@ const SHORT = { connectMs: 150, greetingMs: 150, commandMs: 150, dataEndMs: 150 
 
 async function run(steps: Step[], extra: Partial<SendOptions> = {}, peerOpts = {}) {
   peer = await scriptedPeer(steps, peerOpts)
-  const result = await sendMail(options(peer.port, { timeouts: SHORT, ...extra })).catch((e: unknown) => e)
+  const result = await sendMail(options(peer.port, { timeouts: SHORT, ...extra })).catch((
+    e: unknown
+  ) => e)
   // The client closed its socket: the peer sees the end of the connection.
   const outcome = await peer.done
   return { result, outcome }
@@ -28,13 +34,20 @@ describe('named timeouts: each ends the send with TIMEOUT and a closed socket', 
     const { result } = await run([])
     expect(result).toBeInstanceOf(SmtpError)
     expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'greeting', timeout: 'greeting' })
-    expect((result as Error).message).toMatch(/greeting: no reply within 0\.15 s \(greeting timeout\)/)
+    expect((result as Error).message).toMatch(
+      /greeting: no reply within 0\.15 s \(greeting timeout\)/
+    )
   })
 
   it('command', async () => {
     const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }])
     expect(outcome.ok).toBe(true)
-    expect(result).toMatchObject({ apiCode: 'TIMEOUT', stage: 'ehlo', command: `EHLO ${CLIENT}`, timeout: 'command' })
+    expect(result).toMatchObject({
+      apiCode: 'TIMEOUT',
+      stage: 'ehlo',
+      command: `EHLO ${CLIENT}`,
+      timeout: 'command',
+    })
   })
 
   it('end of data', async () => {
@@ -58,7 +71,9 @@ describe('named timeouts: each ends the send with TIMEOUT and a closed socket', 
   it('the caller’s signal aborts the send', async () => {
     const controller = new AbortController()
     peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }])
-    const pending = sendMail(options(peer.port, { signal: controller.signal })).catch((e: unknown) => e)
+    const pending = sendMail(options(peer.port, { signal: controller.signal })).catch((
+      e: unknown
+    ) => e)
     setTimeout(() => controller.abort(), 50)
     expect(await pending).toMatchObject({ kind: 'aborted', stage: 'ehlo' })
     await peer.done
@@ -99,7 +114,9 @@ describe('TLS verification', () => {
   it('refuses a certificate for another name, even with its CA trusted', async () => {
     // The handshake never completes, so the peer's script never starts: no `done` to await.
     peer = await scriptedPeer([{ s: GREETING }], { cert, implicitTls: true })
-    const result = await sendMail(options(peer.port, { security: 'tls', ca: ca.certPem })).catch((e: unknown) => e)
+    const result = await sendMail(options(peer.port, { security: 'tls', ca: ca.certPem })).catch((
+      e: unknown
+    ) => e)
     expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'tls' })
     expect((result as Error).message).toContain('ERR_TLS_CERT_ALTNAME_INVALID')
   })

@@ -30,23 +30,38 @@ export interface TransactionResult {
 
 const ok = (reply: Reply) => reply.code >= 200 && reply.code < 300
 
-export async function transact(session: Session, input: TransactionInput): Promise<TransactionResult> {
+export async function transact(
+  session: Session,
+  input: TransactionInput
+): Promise<TransactionResult> {
   const { ext } = session
   const body = normalizeLineEnds(input.message)
   const size = body.length
   const limit = ext.sizeLimit
   // RFC 1870 §6: a client should not send a message larger than the advertised SIZE.
   if (limit !== undefined && size > limit) {
-    throw session.fail('mail', 'unavailable', `the message is ${size} bytes, the server accepts at most ${limit} (SIZE)`)
+    throw session.fail(
+      'mail',
+      'unavailable',
+      `the message is ${size} bytes, the server accepts at most ${limit} (SIZE)`
+    )
   }
   if (input.smtpUtf8 && !ext.has('SMTPUTF8')) {
-    throw session.fail('mail', 'unavailable', 'the addresses need SMTPUTF8, which the server does not offer')
+    throw session.fail(
+      'mail',
+      'unavailable',
+      'the addresses need SMTPUTF8, which the server does not offer'
+    )
   }
   const params: string[] = []
   if (ext.has('SIZE')) params.push(`SIZE=${size}`)
   // BODY=8BITMIME only when needed and offered (RFC 6152); SMTPUTF8 only when needed (RFC 6531).
   if (input.eightBit && ext.has('8BITMIME')) params.push('BODY=8BITMIME')
-  else if (input.eightBit) session.transcript.info('the server does not offer 8BITMIME; sending the 8-bit message as it is')
+  else if (input.eightBit) {
+    session.transcript.info(
+      'the server does not offer 8BITMIME; sending the 8-bit message as it is'
+    )
+  }
   if (input.smtpUtf8) params.push('SMTPUTF8')
   const mail = ['MAIL FROM:<' + input.from + '>', ...params].join(' ')
   const rcpts = input.to.map((address) => `RCPT TO:<${address}>`)
@@ -56,7 +71,10 @@ export async function transact(session: Session, input: TransactionInput): Promi
   const bodyLog = `<message body, ${size} bytes>`
   // RFC 3030: BDAT is length-delimited, so no dot-stuffing; the line ends are still normalised.
   const chunk: Outgoing[] = [bdat, { bytes: body, log: [bodyLog] }, ...(input.quit ? ['QUIT'] : [])]
-  const dataBody: Outgoing[] = [{ bytes: dotStuff(input.message), log: [bodyLog, '.'] }, ...(input.quit ? ['QUIT'] : [])]
+  const dataBody: Outgoing[] = [
+    { bytes: dotStuff(input.message), log: [bodyLog, '.'] },
+    ...(input.quit ? ['QUIT'] : []),
+  ]
 
   let mailReply: Reply
   const rcptReplies: Reply[] = []
@@ -64,7 +82,12 @@ export async function transact(session: Session, input: TransactionInput): Promi
   if (pipelining) {
     // RFC 2920 §3.1: RSET, MAIL and RCPT may be followed by more commands; DATA and BDAT LAST
     // end a group. The replies come back in order.
-    session.send([...(input.reset ? ['RSET'] : []), mail, ...rcpts, ...(chunking ? chunk : ['DATA'])])
+    session.send([
+      ...(input.reset ? ['RSET'] : []),
+      mail,
+      ...rcpts,
+      ...(chunking ? chunk : ['DATA']),
+    ])
     if (input.reset) {
       const reset = await session.read('mail', 'RSET')
       if (!ok(reset)) throw session.refused('mail', 'RSET', reset)
@@ -100,7 +123,9 @@ export async function transact(session: Session, input: TransactionInput): Promi
   })
   const firstRejected = rejected[0]
   if (accepted.length === 0 && firstRejected) {
-    const which = rejected.length === 1 ? `RCPT TO:<${firstRejected.address}>` : `all ${rejected.length} recipients`
+    const which = rejected.length === 1
+      ? `RCPT TO:<${firstRejected.address}>`
+      : `all ${rejected.length} recipients`
     throw session.refused('rcpt', which, firstRejected.reply)
   }
   if (chunking) {

@@ -4,11 +4,17 @@
  *
  * @module
  */
-import type { ErrorCode, SendAuth, Security, TranscriptLine, Timings } from '../../../src/lib/contract/api.ts'
+import type {
+  ErrorCode,
+  Security,
+  SendAuth,
+  Timings,
+  TranscriptLine,
+} from '../../../src/lib/contract/api.ts'
 
 import type { Pool } from './pool.ts'
 
-export type { TranscriptLine, Timings, SendAuth, Security, ErrorCode }
+export type { ErrorCode, Security, SendAuth, Timings, TranscriptLine }
 
 /** One SMTP reply, multi-line replies joined: `lines` hold the text after the code. */
 export interface Reply {

@@ -21,7 +21,11 @@ export class WireError extends Error {
   readonly kind: WireFailure
   readonly timeout?: TimeoutName
 
-  constructor(kind: WireFailure, message: string, opts: { timeout?: TimeoutName; cause?: unknown } = {}) {
+  constructor(
+    kind: WireFailure,
+    message: string,
+    opts: { timeout?: TimeoutName; cause?: unknown } = {}
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = 'WireError'
     this.kind = kind
@@ -47,7 +51,13 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
     const socket = net.connect({ host: address, port })
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new WireError('timeout', `no connection to ${address}:${port} within ${seconds(timeoutMs)}`, { timeout: 'connect' }))
+      reject(
+        new WireError(
+          'timeout',
+          `no connection to ${address}:${port} within ${seconds(timeoutMs)}`,
+          { timeout: 'connect' }
+        )
+      )
     }, timeoutMs)
     socket.once('connect', () => {
       clearTimeout(timer)
@@ -57,7 +67,13 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
     socket.once('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer)
       socket.destroy()
-      reject(new WireError('socket', `could not connect to ${address}:${port} (${e.code ?? e.message})`, { cause: e }))
+      reject(
+        new WireError(
+          'socket',
+          `could not connect to ${address}:${port} (${e.code ?? e.message})`,
+          { cause: e }
+        )
+      )
     })
   })
 }
@@ -67,7 +83,11 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
  * verified against `host`; TLS 1.2 at least (Microsoft 365 refuses older, 421 4.7.66).
  * On failure both sockets are destroyed.
  */
-export function handshake(plain: net.Socket, params: TlsParams, timeoutMs: number): Promise<tls.TLSSocket> {
+export function handshake(
+  plain: net.Socket,
+  params: TlsParams,
+  timeoutMs: number
+): Promise<tls.TLSSocket> {
   const options: tls.ConnectionOptions = {
     socket: plain,
     host: params.host,
@@ -86,7 +106,12 @@ export function handshake(plain: net.Socket, params: TlsParams, timeoutMs: numbe
       reject(error)
     }
     const timer = setTimeout(
-      () => fail(new WireError('timeout', `TLS handshake not done within ${seconds(timeoutMs)}`, { timeout: 'connect' })),
+      () =>
+        fail(
+          new WireError('timeout', `TLS handshake not done within ${seconds(timeoutMs)}`, {
+            timeout: 'connect',
+          })
+        ),
       timeoutMs
     )
     secure.once('secureConnect', () => {
@@ -94,8 +119,14 @@ export function handshake(plain: net.Socket, params: TlsParams, timeoutMs: numbe
       secure.removeAllListeners('error')
       resolve(secure)
     })
-    secure.once('error', (e: NodeJS.ErrnoException) =>
-      fail(new WireError('tls', `TLS with ${params.host} failed (${e.code ?? e.message})`, { cause: e }))
+    secure.once(
+      'error',
+      (e: NodeJS.ErrnoException) =>
+        fail(
+          new WireError('tls', `TLS with ${params.host} failed (${e.code ?? e.message})`, {
+            cause: e,
+          })
+        )
     )
   })
 }
@@ -157,7 +188,9 @@ export class Wire {
     if (this.#failure) return Promise.reject(this.#failure)
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(new WireError('timeout', `no reply within ${seconds(timeoutMs)}`, { timeout: name }))
+        this.fail(
+          new WireError('timeout', `no reply within ${seconds(timeoutMs)}`, { timeout: name })
+        )
       }, timeoutMs)
       this.#waiter = {
         resolve: (r) => (clearTimeout(timer), resolve(r)),
@@ -173,7 +206,10 @@ export class Wire {
    */
   async startTls(params: TlsParams, timeoutMs: number): Promise<void> {
     if (this.hasUnread) {
-      const error = new WireError('protocol', 'the server sent data after its STARTTLS reply (response injection); refusing to continue')
+      const error = new WireError(
+        'protocol',
+        'the server sent data after its STARTTLS reply (response injection); refusing to continue'
+      )
       this.fail(error)
       throw error
     }
@@ -228,7 +264,8 @@ export class Wire {
   /** Rejects reads and closes when `signal` aborts; returns the unbinding function. */
   bindSignal(signal: AbortSignal | undefined): () => void {
     if (!signal) return () => {}
-    const onAbort = () => this.fail(new WireError('aborted', 'the send was aborted', { cause: signal.reason }))
+    const onAbort = () =>
+      this.fail(new WireError('aborted', 'the send was aborted', { cause: signal.reason }))
     if (signal.aborted) onAbort()
     else signal.addEventListener('abort', onAbort, { once: true })
     return () => signal.removeEventListener('abort', onAbort)
@@ -239,7 +276,9 @@ export class Wire {
       try {
         this.#queue.push(...this.#reader.push(chunk))
       } catch (e) {
-        if (e instanceof ReplyFormatError) return this.fail(new WireError('protocol', e.message, { cause: e }))
+        if (e instanceof ReplyFormatError) {
+          return this.fail(new WireError('protocol', e.message, { cause: e }))
+        }
         throw e
       }
       const waiter = this.#waiter

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { base64, utf8, type SaslMechanism } from './types.ts'
+import { base64, type SaslMechanism, utf8 } from './types.ts'
 
 export function login(user: string, password: string): SaslMechanism {
   let round = 0

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { base64, decodeErrorChallenge, utf8, type SaslMechanism } from './types.ts'
+import { base64, decodeErrorChallenge, type SaslMechanism, utf8 } from './types.ts'
 
 /** RFC 5801 §4: `,` and `=` in the authzid are written `=2C` and `=3D`. */
 const saslName = (user: string) => user.replace(/=/g, '=3D').replace(/,/g, '=2C')

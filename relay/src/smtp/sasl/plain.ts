@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { base64, utf8, type SaslMechanism } from './types.ts'
+import { base64, type SaslMechanism, utf8 } from './types.ts'
 
 export function plain(user: string, password: string): SaslMechanism {
   // The authorization identity is left empty: some servers refuse one (as Nodemailer notes).

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { mechanismFor } from './index.ts'
 
-const text = (b: Uint8Array | undefined) => (b === undefined ? undefined : new TextDecoder().decode(b))
+const text = (
+  b: Uint8Array | undefined
+) => (b === undefined ? undefined : new TextDecoder().decode(b))
 const bytes = (s: string) => new TextEncoder().encode(s)
 
 describe('SASL mechanisms', () => {
@@ -9,12 +11,19 @@ describe('SASL mechanisms', () => {
     const m = mechanismFor({ type: 'xoauth2', user: 'u@example.com', accessToken: 'tok-123456' })
     expect(m?.name).toBe('XOAUTH2')
     expect(text(m?.initial())).toBe('user=u@example.com\x01auth=Bearer tok-123456\x01\x01')
-    expect(m?.next(bytes('{"status":"401"}'))).toEqual({ response: new Uint8Array(0), serverError: { status: '401' } })
+    expect(m?.next(bytes('{"status":"401"}'))).toEqual({
+      response: new Uint8Array(0),
+      serverError: { status: '401' },
+    })
     expect(m?.secrets).toContain('tok-123456')
   })
 
   it('OAUTHBEARER: GS2 header with escaped authzid; error challenge answered with ^A', () => {
-    const m = mechanismFor({ type: 'oauthbearer', user: 'a,b=c@example.com', accessToken: 'tok-123456' })
+    const m = mechanismFor({
+      type: 'oauthbearer',
+      user: 'a,b=c@example.com',
+      accessToken: 'tok-123456',
+    })
     expect(text(m?.initial())).toBe('n,a=a=2Cb=3Dc@example.com,\x01auth=Bearer tok-123456\x01\x01')
     expect(text(m?.next(bytes('not json')).response)).toBe('\x01')
     expect(m?.next(bytes('not json')).serverError).toBe('not json')

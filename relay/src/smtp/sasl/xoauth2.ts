@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { base64, decodeErrorChallenge, utf8, type SaslMechanism } from './types.ts'
+import { base64, decodeErrorChallenge, type SaslMechanism, utf8 } from './types.ts'
 
 export function xoauth2(user: string, accessToken: string): SaslMechanism {
   const initial = `user=${user}\x01auth=Bearer ${accessToken}\x01\x01`
@@ -15,6 +15,9 @@ export function xoauth2(user: string, accessToken: string): SaslMechanism {
     // A 334 after the initial response is an error challenge (base64 JSON such as
     // {"status":"401",...}); the client must answer with an empty line, and the server
     // then sends the final 535/454.
-    next: (challenge) => ({ response: new Uint8Array(0), serverError: decodeErrorChallenge(challenge) }),
+    next: (challenge) => ({
+      response: new Uint8Array(0),
+      serverError: decodeErrorChallenge(challenge),
+    }),
   }
 }
