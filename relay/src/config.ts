@@ -38,6 +38,9 @@ export interface RelayConfig {
    */
   publicOrigin: string
   sandbox: boolean
+  /** Ports of the sandbox's IdP and SMTP server (RELAY_SANDBOX_IDP_PORT / _SMTP_PORT; 0 = any). */
+  sandboxIdpPort?: number
+  sandboxSmtpPort?: number
   maxMessageBytes: number
   rateLimitPerMinute: number
   dataDir: string
@@ -160,6 +163,8 @@ const EnvSchema = z.object({
     .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
     .optional()
     .transform((v) => v === '1' || v === 'true'),
+  RELAY_SANDBOX_IDP_PORT: integer(0, 65535, -1),
+  RELAY_SANDBOX_SMTP_PORT: integer(0, 65535, -1),
   RELAY_MAX_MESSAGE_BYTES: integer(1024, MAX_MESSAGE_BYTES_CEILING, DEFAULT_MAX_MESSAGE_BYTES),
   RELAY_RATE_LIMIT: integer(1, 100_000, 30),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
@@ -220,6 +225,8 @@ export function loadConfig(
         ? `http://localhost:${v.PORT}`
         : (ownOrigins(v.HOST, v.PORT)[0] ?? '')),
     sandbox: v.RELAY_SANDBOX,
+    ...(v.RELAY_SANDBOX_IDP_PORT >= 0 && { sandboxIdpPort: v.RELAY_SANDBOX_IDP_PORT }),
+    ...(v.RELAY_SANDBOX_SMTP_PORT >= 0 && { sandboxSmtpPort: v.RELAY_SANDBOX_SMTP_PORT }),
     maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,
     rateLimitPerMinute: v.RELAY_RATE_LIMIT,
     dataDir: v.RELAY_DATA_DIR,

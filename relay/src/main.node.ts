@@ -25,7 +25,12 @@ if (config.sandbox) {
   // Dynamic: the sandbox pulls in oidc-provider and smtp-server, which only the sandbox needs.
   const specifier = './sandbox/index.ts'
   const { startSandbox } = (await import(specifier)) as { startSandbox: StartSandbox }
-  const started = await startSandbox({ dataDir: config.dataDir, publicOrigin: config.publicOrigin })
+  const started = await startSandbox({
+    dataDir: config.dataDir,
+    publicOrigin: config.publicOrigin,
+    ...(config.sandboxIdpPort !== undefined && { idpPort: config.sandboxIdpPort }),
+    ...(config.sandboxSmtpPort !== undefined && { smtpPort: config.sandboxSmtpPort }),
+  })
   config = withSandbox(config, started)
   sandbox = started
 }

@@ -16,6 +16,10 @@ export interface SandboxOptions {
   dataDir: string
   /** The origin the page is served from, e.g. `http://localhost:8787` (redirect URIs, CORS). */
   publicOrigin: string
+  /** HTTPS port of the identity provider (0 = any free port); the sandbox's default if absent. */
+  idpPort?: number
+  /** Port of the SMTP submission server (0 = any free port); the sandbox's default if absent. */
+  smtpPort?: number
 }
 
 export interface SandboxHandle {
