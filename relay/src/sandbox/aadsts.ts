@@ -89,6 +89,12 @@ export const AADSTS = {
       'invalid_request',
       `Cross-origin token redemption is permitted only for the 'Single-Page Application' client-type. Request origin: '${origin}'.`,
     ] as const,
+  spaWithoutOrigin: () =>
+    [
+      9002327,
+      'invalid_request',
+      "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.",
+    ] as const,
   implicitTokenDisabled: () =>
     [700051, 'unsupported_response_type', "response_type 'token' is not enabled for the application."] as const,
   implicitIdTokenDisabled: () =>

@@ -33,6 +33,9 @@ export const PATHS = {
 /** Marks a token error raised because consent is missing, mapped to AADSTS65001 on the way out. */
 export const CONSENT_MISSING_MARK = 'sandbox: consent missing for SMTP.Send'
 
+/** Marks a token request for the SPA without an Origin header (AADSTS9002327). */
+export const SPA_NO_ORIGIN_MARK = 'sandbox: SPA token redeemed without Origin'
+
 /** The parameter the authorize pre-check sets when the request asked for `offline_access`. */
 export const OFFLINE_PARAM = 'mk_offline_access'
 
@@ -194,8 +197,13 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
         }),
       }
     },
-    extraTokenClaims: async (_ctx: KoaContext, token: KoaContext) => {
-      if (token.kind !== 'AccessToken' || token.resourceServer?.audience !== OUTLOOK) return undefined
+    extraTokenClaims: async (ctx: KoaContext, token: KoaContext) => {
+      if (token.kind !== 'AccessToken') return undefined
+      // Entra redeems an SPA's codes and refresh tokens only for a browser (a CORS request).
+      if (ctx?.oidc?.route === 'token' && token.clientId === SPA_APP.clientId && !ctx.get('Origin')) {
+        throw new errors.InvalidGrant(SPA_NO_ORIGIN_MARK)
+      }
+      if (token.resourceServer?.audience !== OUTLOOK) return undefined
       const account = findAccountByOid(String(token.accountId))
       if (!account) return undefined
       const requested = String(token.scope ?? '').split(' ')

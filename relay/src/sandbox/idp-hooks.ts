@@ -7,7 +7,7 @@
  */
 import type { KoaContext, KoaNext } from 'oidc-provider'
 import { AADSTS, entraError, entraStatus, type AadstsTuple } from './aadsts.ts'
-import { CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS } from './idp-config.ts'
+import { CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS, SPA_NO_ORIGIN_MARK } from './idp-config.ts'
 import { errorPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
 import { redirectUriMatches } from './redirect.ts'
@@ -131,9 +131,10 @@ export function authorizePrecheck(deps: HookDeps) {
 function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_description?: string }, switches: Switches): AadstsTuple {
   const params = (ctx.oidc?.body ?? {}) as Record<string, string | undefined>
   const clientId = ctx.oidc?.client?.clientId ?? params.client_id
-  const description = body.error_description ?? ''
+  const description = `${body.error_description ?? ''} ${String(ctx.state?.errorDetail ?? '')}`
   const origin = ctx.get('Origin')
-  if (description === CONSENT_MISSING_MARK) {
+  if (description.includes(SPA_NO_ORIGIN_MARK)) return AADSTS.spaWithoutOrigin()
+  if (description.includes(CONSENT_MISSING_MARK)) {
     return AADSTS.consentMissing(clientId ?? '', clientId === SPA_APP.clientId ? SPA_APP.name : WEB_APP.name)
   }
   if (body.error === 'invalid_request' && origin && /origin .* not allowed/.test(description)) {
@@ -161,7 +162,7 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
     return AADSTS.invalidScope(String(params.scope ?? ''))
   }
   if (body.error === 'invalid_request' && /scope/.test(description)) return AADSTS.missingScope()
-  return AADSTS.generic(body.error, description)
+  return AADSTS.generic(body.error, body.error_description ?? '')
 }
 
 /**

@@ -103,6 +103,11 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
     })
   )
   const deps = { publicOrigin: opts.publicOrigin, switches: opts.switches, origin: () => origin }
+  // oidc-provider keeps the reason of a token error in `error_detail`, outside the answer; the
+  // post-processing maps it to the AADSTS code.
+  provider.on('grant.error', (ctx: KoaContext, err: { error_detail?: string }) => {
+    ctx.state.errorDetail = err.error_detail
+  })
   provider.use(pathRewrite())
   provider.use(authorizePrecheck(deps))
   provider.use(tokenPostprocess(deps))

@@ -1,0 +1,170 @@
+/**
+ * The sandbox's SMTP submission server, shaped like Exchange Online's smtp.office365.com:587:
+ * STARTTLS with the sandbox certificate, AUTH only after TLS, XOAUTH2 tokens checked against
+ * the IdP's keys, and the replies Microsoft 365 gives (shared/M365-FACTS.md §2.3).
+ *
+ * OAUTHBEARER (RFC 7628) is not offered: smtp-server 3.21 does not implement it, and Exchange
+ * Online does not offer it either (its EHLO lists `AUTH LOGIN XOAUTH2`).
+ *
+ * @module
+ */
+import type { AddressInfo } from 'node:net'
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server'
+import { simpleParser } from 'mailparser'
+import type { Inbox } from './inbox.ts'
+import type { Switches } from './switches.ts'
+import { findAccountByUpn } from './tenant.ts'
+import type { TokenVerdict } from './verify.ts'
+
+/** Exchange Online's limit for a submitted message (the default maximum send size, 35 MB). */
+export const MAX_MESSAGE_BYTES = 35 * 1024 * 1024
+
+export const REPLIES = {
+  authFailed: [535, '5.7.3 Authentication unsuccessful'],
+  mailboxAuthDisabled: [
+    535,
+    '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled',
+  ],
+  tenantAuthDisabled: [
+    535,
+    '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled',
+  ],
+  basicAuthDisabled: [
+    535,
+    '5.7.139 Authentication unsuccessful, basic authentication is disabled.',
+  ],
+  notAuthenticated: [530, '5.7.57 Client not authenticated to send mail'],
+  tooBig: [552, '5.3.4 Message size exceeds fixed maximum message size'],
+} as const satisfies Record<string, readonly [number, string]>
+
+function smtpError([code, text]: readonly [number, string]): Error {
+  return Object.assign(new Error(text), { responseCode: code })
+}
+
+/** `554 5.2.252 SendAsDenied; …` as Exchange answers it at the end of DATA. */
+export function sendAsDenied(user: string, from: string): Error {
+  return smtpError([
+    554,
+    `5.2.252 SendAsDenied; ${user} not allowed to send as ${from}; STOREDRV.Submission.Exception:SendAsDeniedException`,
+  ])
+}
+
+/** Whether `user` may send as `address` (its own address, or an explicit Send As). */
+export function maySendAs(user: string, address: string): boolean {
+  const account = findAccountByUpn(user)
+  const wanted = address.trim().toLowerCase()
+  if (!account) return false
+  return account.upn.toLowerCase() === wanted ||
+    account.sendAs.some((a) => a.toLowerCase() === wanted)
+}
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /
+
+export interface SandboxSmtpOptions {
+  port: number
+  certPem: string
+  keyPem: string
+  verifyToken: (token: string, user: string) => Promise<TokenVerdict>
+  switches: () => Switches
+  inbox: Inbox
+}
+
+export interface SandboxSmtp {
+  port: number
+  close(): Promise<void>
+}
+
+export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> {
+  const onAuth = (
+    auth: SMTPServerAuthentication,
+    _session: SMTPServerSession,
+    done: (err: Error | null | undefined, response?: { user?: unknown }) => void,
+  ) => {
+    if (auth.method !== 'XOAUTH2') return done(smtpError(REPLIES.basicAuthDisabled))
+    const user = auth.username ?? ''
+    opts
+      .verifyToken(auth.accessToken ?? '', user)
+      .then((verdict) => {
+        if (!verdict.ok) return done(smtpError(REPLIES.authFailed))
+        if (opts.switches().tenantSmtpAuthDisabled) {
+          return done(smtpError(REPLIES.tenantAuthDisabled))
+        }
+        const account = findAccountByUpn(verdict.upn)
+        if (!account?.smtpAuthEnabled) return done(smtpError(REPLIES.mailboxAuthDisabled))
+        done(null, { user: account.upn })
+      })
+      .catch(() => done(smtpError(REPLIES.authFailed)))
+  }
+
+  const server = new SMTPServer({
+    name: 'localhost',
+    banner: 'Microsoft ESMTP MAIL Service ready (mailkey sandbox)',
+    key: opts.keyPem,
+    cert: opts.certPem,
+    minVersion: 'TLSv1.2',
+    secure: false,
+    allowInsecureAuth: false,
+    authOptional: true,
+    authMethods: ['LOGIN', 'PLAIN', 'XOAUTH2'],
+    size: MAX_MESSAGE_BYTES,
+    disableReverseLookup: true,
+    hideDSN: true,
+    logger: false,
+    onAuth,
+    onMailFrom(_address, session, done) {
+      // authOptional lets MAIL reach here, so the reply is Exchange's, not smtp-server's.
+      if (!session.user) return done(smtpError(REPLIES.notAuthenticated))
+      done()
+    },
+    onData(stream, session, done) {
+      const chunks: Buffer[] = []
+      stream.on('data', (c: Buffer) => chunks.push(c))
+      stream.on('end', () => {
+        if (stream.sizeExceeded) return done(smtpError(REPLIES.tooBig))
+        const raw = Buffer.concat(chunks)
+        const user = String(session.user)
+        const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
+        simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })
+          .then(async (parsed) => {
+            const headerFrom = parsed.from?.value[0]?.address ?? envelopeFrom
+            for (const address of [envelopeFrom, headerFrom]) {
+              if (address && !maySendAs(user, address)) return done(sendAsDenied(user, address))
+            }
+            const stored = await opts.inbox.add(raw, {
+              from: envelopeFrom,
+              to: session.envelope.rcptTo.map((r) => r.address),
+              user,
+            })
+            done(null, `2.0.0 OK <${stored.id}@localhost> [Hostname=localhost]`)
+          })
+          .catch(() => done(smtpError([451, '4.7.500 Server busy. Please try again later'])))
+      })
+    },
+  })
+
+  // smtp-server adds its own enhanced status code to every reply; Exchange's replies carry
+  // specific ones (5.7.3, 5.7.139, 5.2.252…), so a text that already starts with one is sent as
+  // is. Patched per connection, so no other smtp-server in the process is affected.
+  const add = server.connections.add.bind(server.connections)
+  server.connections.add = (connection) => {
+    const send = connection.send.bind(connection)
+    connection.send = (code, data, context) =>
+      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context)
+    return add(connection)
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.on('error', reject)
+    server.listen(opts.port, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  // Connection-level errors (a client dropping mid-handshake) are normal; keep the server up.
+  server.on('error', () => undefined)
+  const { port } = server.server.address() as AddressInfo
+  return {
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Checks an XOAUTH2 bearer token the way Exchange Online does before it lets a client submit:
+ * a JWT signed by the tenant's IdP (its published keys), not expired, for the Outlook audience,
+ * carrying the SMTP.Send scope, and naming the same user as the SASL `user=`.
+ *
+ * @module
+ */
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose'
+import { OUTLOOK, SMTP_SEND } from './tenant.ts'
+
+export type TokenVerdict =
+  | { ok: true; upn: string; oid: string }
+  | { ok: false; reason: 'invalid' | 'expired' | 'audience' | 'scope' | 'user' }
+
+/** Public half of a JWK set: what the IdP publishes at its `keys` endpoint. */
+export function publicJwks(privateJwk: Record<string, unknown>): JSONWebKeySet {
+  const { kty, n, e, kid, alg, use } = privateJwk as Record<string, string>
+  return { keys: [{ kty, n, e, kid, alg, use }] }
+}
+
+export function createTokenVerifier(jwks: JSONWebKeySet, issuer: string) {
+  const keys = createLocalJWKSet(jwks)
+  return async (token: string, user: string): Promise<TokenVerdict> => {
+    let payload: Record<string, unknown>
+    try {
+      ;({ payload } = await jwtVerify(token, keys, { issuer, algorithms: ['RS256'] }))
+    } catch (err) {
+      const code = (err as { code?: string }).code
+      return { ok: false, reason: code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid' }
+    }
+    const aud = ([] as unknown[]).concat(payload.aud ?? [])
+    if (!aud.includes(OUTLOOK)) return { ok: false, reason: 'audience' }
+    const scp = typeof payload.scp === 'string' ? payload.scp.split(' ') : []
+    if (!scp.includes(SMTP_SEND)) return { ok: false, reason: 'scope' }
+    const upn = typeof payload.upn === 'string' ? payload.upn : ''
+    if (!upn || upn.toLowerCase() !== user.trim().toLowerCase()) {
+      return { ok: false, reason: 'user' }
+    }
+    return { ok: true, upn, oid: String(payload.oid ?? '') }
+  }
+}
