@@ -271,6 +271,8 @@ export const SandboxUser = z.object({
   upn: z.string(),
   password: z.string(),
   description: z.string(),
+  /** Added by the sandbox: the user's display name (Japanese for some). */
+  displayName: z.string().optional(),
 })
 
 export const SandboxInfo = z.object({
@@ -281,6 +283,20 @@ export const SandboxInfo = z.object({
   tokenEndpoint: z.string(),
   smtp: z.object({ host: z.string(), port: z.number(), security: Security }),
   users: z.array(SandboxUser),
+  /** Added by the sandbox: the single-page app's client ID (token mode `spa-pkce`). */
+  spaClientId: z.string().optional(),
+  /** The Web app secret's ID: what an admin must NOT paste as the secret (AADSTS7000215). */
+  clientSecretId: z.string().optional(),
+  /** MSAL authority, `https://localhost:PORT/<tenantId>` (add its host to `knownAuthorities`). */
+  authority: z.string().optional(),
+  /** `https://localhost:PORT`: the IdP's origin (CSP `connect-src`, the sign-in popup). */
+  idpOrigin: z.string().optional(),
+  /** Relay path of the sandbox CA certificate (PEM) to trust in a browser. */
+  caUrl: z.string().optional(),
+  /** Relay path of the sandbox inbox page. */
+  inboxUrl: z.string().optional(),
+  /** Redirect URI registered for the SPA (the MSAL redirect bridge). */
+  spaRedirectUri: z.string().optional(),
 })
 export type SandboxInfo = z.infer<typeof SandboxInfo>
 

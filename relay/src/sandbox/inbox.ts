@@ -1,0 +1,137 @@
+/**
+ * The sandbox's inbox: every message the SMTP server accepted, newest first, bounded, and also
+ * written as `.eml` files under `<dataDir>/sandbox/inbox/` (reloaded at start).
+ *
+ * @module
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdir, readdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser'
+
+export interface AttachmentInfo {
+  index: number
+  filename: string
+  contentType: string
+  size: number
+}
+
+export interface StoredMessage {
+  id: string
+  receivedAt: string
+  envelope: { from: string; to: string[]; user: string }
+  messageId?: string
+  subject: string
+  from: string
+  to: string[]
+  cc: string[]
+  date?: string
+  text: string
+  html?: string
+  attachments: AttachmentInfo[]
+  size: number
+}
+
+interface Entry {
+  summary: StoredMessage
+  raw: Buffer
+  parsed: ParsedMail
+  file: string
+}
+
+/** Most messages kept; older ones (and their files) are dropped. */
+export const INBOX_LIMIT = 200
+
+function addresses(value: AddressObject | AddressObject[] | undefined): string[] {
+  return ([] as AddressObject[]).concat(value ?? []).flatMap((a) =>
+    a.value.map((m) => (m.name ? `${m.name} <${m.address ?? ''}>` : (m.address ?? '')))
+  )
+}
+
+async function summarize(
+  id: string,
+  raw: Buffer,
+  receivedAt: string,
+  envelope: StoredMessage['envelope'],
+) {
+  const parsed = await simpleParser(raw, { skipImageLinks: true })
+  const summary: StoredMessage = {
+    id,
+    receivedAt,
+    envelope,
+    ...(parsed.messageId ? { messageId: parsed.messageId } : {}),
+    subject: parsed.subject ?? '',
+    from: addresses(parsed.from)[0] ?? '',
+    to: addresses(parsed.to),
+    cc: addresses(parsed.cc),
+    ...(parsed.date ? { date: parsed.date.toISOString() } : {}),
+    text: parsed.text ?? '',
+    ...(typeof parsed.html === 'string' ? { html: parsed.html } : {}),
+    attachments: parsed.attachments.map((a, index) => ({
+      index,
+      filename: a.filename ?? `attachment-${index + 1}`,
+      contentType: a.contentType,
+      size: a.size,
+    })),
+    size: raw.length,
+  }
+  return { summary, parsed }
+}
+
+export class Inbox {
+  readonly dir: string
+  readonly #entries: Entry[] = []
+
+  constructor(dir: string) {
+    this.dir = dir
+  }
+
+  /** Loads the newest `.eml` files written by earlier runs. */
+  async load(): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+    const files = (await readdir(this.dir)).filter((f) => f.endsWith('.eml')).sort().reverse()
+    for (const file of files.slice(0, INBOX_LIMIT)) {
+      try {
+        const raw = await readFile(join(this.dir, file))
+        const [stamp, id] = file.replace(/\.eml$/, '').split('_')
+        const receivedAt = new Date(Number(stamp)).toISOString()
+        const { summary, parsed } = await summarize(id ?? file, raw, receivedAt, {
+          from: '',
+          to: [],
+          user: '',
+        })
+        this.#entries.push({ summary, raw, parsed, file })
+      } catch {
+        // A file that does not parse is left alone; the inbox is a convenience.
+      }
+    }
+  }
+
+  async add(raw: Buffer, envelope: StoredMessage['envelope']): Promise<StoredMessage> {
+    const now = Date.now()
+    const id = randomBytes(9).toString('base64url')
+    const { summary, parsed } = await summarize(id, raw, new Date(now).toISOString(), envelope)
+    // Zero-padded time first: file names sort by arrival.
+    const file = `${String(now).padStart(15, '0')}_${id}.eml`
+    await writeFile(join(this.dir, file), raw)
+    this.#entries.unshift({ summary, raw, parsed, file })
+    for (const old of this.#entries.splice(INBOX_LIMIT)) {
+      await unlink(join(this.dir, old.file)).catch(() => undefined)
+    }
+    return summary
+  }
+
+  list(): StoredMessage[] {
+    return this.#entries.map((e) => e.summary)
+  }
+
+  get(id: string): { summary: StoredMessage; raw: Buffer; parsed: ParsedMail } | undefined {
+    return this.#entries.find((e) => e.summary.id === id)
+  }
+
+  async clear(): Promise<void> {
+    for (const entry of this.#entries.splice(0)) {
+      await unlink(join(this.dir, entry.file)).catch(() => undefined)
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The sandbox tenant: an Entra-shaped identity provider and a Microsoft 365-shaped SMTP
+ * submission server on 127.0.0.1, plus the inbox and switches the relay mounts at
+ * `/api/sandbox`. Node only (oidc-provider, smtp-server). Runs only when asked
+ * (`RELAY_SANDBOX=1`).
+ *
+ * @example
+ * const sandbox = await startSandbox({ dataDir: 'data', publicOrigin: 'http://localhost:8787' })
+ * // sandbox.info → /api/config; sandbox.routes → /api/sandbox; await sandbox.close()
+ *
+ * @module
+ */
+import { join } from 'node:path'
+import { startIdp } from './idp.ts'
+import { Inbox } from './inbox.ts'
+import { loadOrCreatePki } from './pki.ts'
+import { sandboxRoutes } from './routes.ts'
+import { startSmtp } from './smtp.ts'
+import { defaultSwitches, type Switches } from './switches.ts'
+import { ACCOUNTS, SPA_APP, TENANT_ID, WEB_APP } from './tenant.ts'
+import type { SandboxHandle, SandboxOptions, StartSandbox } from './types.ts'
+import { createTokenVerifier, publicJwks } from './verify.ts'
+
+export type { SandboxHandle, SandboxOptions }
+
+export interface StartOptions extends SandboxOptions {
+  /** HTTPS port of the IdP (default 8788; 0 picks a free one). */
+  idpPort?: number
+  /** Submission port of the SMTP server (default 8587; 0 picks a free one). */
+  smtpPort?: number
+  /** Access token lifetime in seconds (default 3600, as Entra's typical 60–90 minutes). */
+  accessTokenTtl?: number
+  /** Switches on at start (tests). */
+  switches?: Partial<Switches>
+}
+
+export const DEFAULT_IDP_PORT = 8788
+export const DEFAULT_SMTP_PORT = 8587
+
+/**
+ * A port from the options, else from the environment (`RELAY_SANDBOX_IDP_PORT`,
+ * `RELAY_SANDBOX_SMTP_PORT`: the relay passes only dataDir and publicOrigin), else the default.
+ */
+function portFrom(option: number | undefined, envName: string, fallback: number): number {
+  if (option !== undefined) return option
+  const text = process.env[envName]
+  const value = text === undefined || text === '' ? NaN : Number(text)
+  if (Number.isInteger(value) && value >= 0 && value <= 65535) return value
+  if (text !== undefined && text !== '') throw new Error(`${envName} must be a port number (0-65535)`)
+  return fallback
+}
+
+/** Relay paths under which the sandbox's routes are mounted. */
+const MOUNT = '/api/sandbox'
+
+export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = async (opts) => {
+  const base = join(opts.dataDir, 'sandbox')
+  const pki = await loadOrCreatePki(base)
+  const publicOrigin = opts.publicOrigin.replace(/\/$/, '')
+  let switches: Switches = { ...defaultSwitches(), ...opts.switches }
+  const getSwitches = () => switches
+
+  const idp = await startIdp({
+    pki,
+    publicOrigin,
+    port: portFrom(opts.idpPort, 'RELAY_SANDBOX_IDP_PORT', DEFAULT_IDP_PORT),
+    switches: getSwitches,
+    accessTokenTtl: opts.accessTokenTtl ?? 3600,
+  })
+
+  const inbox = new Inbox(join(base, 'inbox'))
+  let smtp
+  try {
+    await inbox.load()
+    smtp = await startSmtp({
+      port: portFrom(opts.smtpPort, 'RELAY_SANDBOX_SMTP_PORT', DEFAULT_SMTP_PORT),
+      certPem: pki.certPem,
+      keyPem: pki.keyPem,
+      verifyToken: createTokenVerifier(publicJwks(pki.signingJwk), idp.issuer),
+      switches: getSwitches,
+      inbox,
+    })
+  } catch (err) {
+    await idp.close()
+    throw err
+  }
+
+  const routes = sandboxRoutes({
+    inbox,
+    caPem: pki.caPem,
+    getSwitches,
+    setSwitches: (next) => {
+      switches = next
+    },
+  })
+
+  return {
+    info: {
+      tenantId: TENANT_ID,
+      clientId: WEB_APP.clientId,
+      clientSecret: WEB_APP.secretValue,
+      authorizeEndpoint: idp.authorizeEndpoint,
+      tokenEndpoint: idp.tokenEndpoint,
+      smtp: { host: 'localhost', port: smtp.port, security: 'starttls' },
+      users: ACCOUNTS.map((a) => ({
+        upn: a.upn,
+        password: a.password,
+        description: a.description,
+        displayName: a.displayName,
+      })),
+      spaClientId: SPA_APP.clientId,
+      clientSecretId: WEB_APP.secretId,
+      authority: idp.authority,
+      idpOrigin: idp.origin,
+      caUrl: `${MOUNT}/ca.pem`,
+      inboxUrl: `${MOUNT}/inbox`,
+      spaRedirectUri: `${publicOrigin}${SPA_APP.redirectPath}`,
+    },
+    caPem: pki.caPem,
+    smtpHostPort: `localhost:${smtp.port}`,
+    tokenHost: new URL(idp.origin).host,
+    routes,
+    close: async () => {
+      await Promise.all([smtp.close(), idp.close()])
+    },
+  }
+}
+
+// Keeps the exported function assignable to the relay's declared type.
+const _typed: StartSandbox = startSandbox
+void _typed
