@@ -17,7 +17,10 @@ export interface HttpAnswer {
 
 export class Browserish {
   readonly cookies = new Map<string, string>()
-  constructor(readonly caPem: string) {}
+  readonly caPem: string
+  constructor(caPem: string) {
+    this.caPem = caPem
+  }
 
   async request(
     url: string,
