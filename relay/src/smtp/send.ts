@@ -84,8 +84,11 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
     lease?.release(undefined)
     const error = e instanceof SmtpError ? e : new SmtpError({
       stage: 'connect',
-      kind: 'local',
-      message: transcript.scrub(String((e as Error)?.message ?? e)),
+      // The caller's signal fired before a connection existed (connecting, waiting for the pool).
+      kind: opts.signal?.aborted ? 'aborted' : 'local',
+      message: opts.signal?.aborted
+        ? 'the send was aborted'
+        : transcript.scrub(String((e as Error)?.message ?? e)),
       cause: e,
     })
     // A reused connection the server had already dropped fails before any reply: nothing was
@@ -108,18 +111,21 @@ async function open(
 ): Promise<Session> {
   const address = opts.connectAddress ?? opts.host
   const tlsParams = { host: opts.host, ...(opts.ca ? { ca: opts.ca } : {}) }
-  opts.signal?.throwIfAborted()
   let t = performance.now()
   let socket: net.Socket = await lower(
     'connect',
     transcript,
-    connectTcp(address, opts.port, timeouts.connectMs)
+    connectTcp(address, opts.port, timeouts.connectMs, opts.signal)
   )
   timings.connectMs = ms(t)
   transcript.info(`connected to ${address} port ${opts.port}`)
   if (opts.security === 'tls') {
     t = performance.now()
-    socket = await lower('tls', transcript, handshake(socket, tlsParams, timeouts.connectMs))
+    socket = await lower(
+      'tls',
+      transcript,
+      handshake(socket, tlsParams, timeouts.connectMs, opts.signal)
+    )
     timings.tlsMs = ms(t)
   }
   const wire = new Wire(socket)

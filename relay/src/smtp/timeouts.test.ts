@@ -80,6 +80,13 @@ describe('named timeouts: each ends the send with TIMEOUT and a closed socket', 
   })
 })
 
+it('an aborted signal stops the send before it connects', async () => {
+  peer = await scriptedPeer([])
+  const signal = AbortSignal.abort()
+  const result = await sendMail(options(peer.port, { signal })).catch((e: unknown) => e)
+  expect(result).toMatchObject({ kind: 'aborted', stage: 'connect', apiCode: 'TIMEOUT' })
+})
+
 describe('reply caps', () => {
   it('a reply line over 4 KiB is a protocol error', async () => {
     const { result } = await run([{ s: `220 ${'x'.repeat(5000)}\r\n` }])

@@ -45,36 +45,79 @@ export const QUIT_GRACE_MS = 2_000
 
 const seconds = (ms: number) => `${ms / 1000} s`
 
+/**
+ * Settles a socket-level step once: clears its timer and its abort listener; on failure
+ * destroys `sockets`.
+ */
+function step<T>(
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  onTimeout: () => WireError,
+  sockets: net.Socket[],
+  resolve: (value: T) => void,
+  reject: (error: WireError) => void
+) {
+  const fail = (error: WireError) => {
+    done()
+    for (const s of sockets) s.destroy()
+    reject(error)
+  }
+  const onAbort = () =>
+    fail(new WireError('aborted', 'the send was aborted', { cause: signal?.reason }))
+  const timer = setTimeout(() => fail(onTimeout()), timeoutMs)
+  const done = () => {
+    clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
+  }
+  signal?.addEventListener('abort', onAbort, { once: true })
+  return {
+    fail,
+    succeed: (value: T) => {
+      done()
+      resolve(value)
+    },
+  }
+}
+
 /** Opens a TCP connection within `timeoutMs` (the connect timeout). */
-export function connectTcp(address: string, port: number, timeoutMs: number): Promise<net.Socket> {
+export function connectTcp(
+  address: string,
+  port: number,
+  timeoutMs: number,
+  signal?: AbortSignal
+): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
+    signal?.throwIfAborted()
     const socket = net.connect({ host: address, port })
-    const timer = setTimeout(() => {
-      socket.destroy()
-      reject(
+    const { fail, succeed } = step(
+      signal,
+      timeoutMs,
+      () =>
         new WireError(
           'timeout',
           `no connection to ${address}:${port} within ${seconds(timeoutMs)}`,
-          { timeout: 'connect' }
-        )
-      )
-    }, timeoutMs)
+          {
+            timeout: 'connect',
+          }
+        ),
+      [socket],
+      resolve,
+      reject
+    )
     socket.once('connect', () => {
-      clearTimeout(timer)
       socket.removeAllListeners('error')
-      resolve(socket)
+      succeed(socket)
     })
-    socket.once('error', (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      socket.destroy()
-      reject(
+    socket.once('error', (e: NodeJS.ErrnoException) =>
+      fail(
         new WireError(
           'socket',
           `could not connect to ${address}:${port} (${e.code ?? e.message})`,
-          { cause: e }
+          {
+            cause: e,
+          }
         )
-      )
-    })
+      ))
   })
 }
 
@@ -86,7 +129,8 @@ export function connectTcp(address: string, port: number, timeoutMs: number): Pr
 export function handshake(
   plain: net.Socket,
   params: TlsParams,
-  timeoutMs: number
+  timeoutMs: number,
+  signal?: AbortSignal
 ): Promise<tls.TLSSocket> {
   const options: tls.ConnectionOptions = {
     socket: plain,
@@ -99,35 +143,27 @@ export function handshake(
   if (params.ca) options.ca = [...tls.rootCertificates, ...[params.ca].flat()]
   return new Promise((resolve, reject) => {
     const secure = tls.connect(options)
-    const fail = (error: WireError) => {
-      clearTimeout(timer)
-      secure.destroy()
-      plain.destroy()
-      reject(error)
-    }
-    const timer = setTimeout(
+    const { fail, succeed } = step(
+      signal,
+      timeoutMs,
       () =>
-        fail(
-          new WireError('timeout', `TLS handshake not done within ${seconds(timeoutMs)}`, {
-            timeout: 'connect',
-          })
-        ),
-      timeoutMs
+        new WireError('timeout', `TLS handshake not done within ${seconds(timeoutMs)}`, {
+          timeout: 'connect',
+        }),
+      [secure, plain],
+      resolve,
+      reject
     )
     secure.once('secureConnect', () => {
-      clearTimeout(timer)
       secure.removeAllListeners('error')
-      resolve(secure)
+      succeed(secure)
     })
-    secure.once(
-      'error',
-      (e: NodeJS.ErrnoException) =>
-        fail(
-          new WireError('tls', `TLS with ${params.host} failed (${e.code ?? e.message})`, {
-            cause: e,
-          })
-        )
-    )
+    secure.once('error', (e: NodeJS.ErrnoException) =>
+      fail(
+        new WireError('tls', `TLS with ${params.host} failed (${e.code ?? e.message})`, {
+          cause: e,
+        })
+      ))
   })
 }
 
@@ -219,7 +255,8 @@ export class Wire {
       this.#socket = await handshake(this.#socket, params, timeoutMs)
     } catch (e) {
       this.fail(e as WireError)
-      throw e
+      // When the caller aborted, that is the reason, not the handshake it interrupted.
+      throw this.#failure ?? e
     }
     this.#attach(this.#socket)
   }
