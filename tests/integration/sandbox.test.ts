@@ -29,7 +29,7 @@ let info: SandboxHandle['info'] & Record<string, unknown>
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mailkey-sandbox-'))
-  sandbox = await startSandbox({ dataDir, publicOrigin: PUBLIC, idpPort: 0, smtpPort: 0 } as never)
+  sandbox = await startSandbox({ dataDir, publicOrigin: PUBLIC, idpPort: 0, smtpPort: 0 })
   info = sandbox.info as typeof info
 })
 

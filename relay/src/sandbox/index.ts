@@ -23,11 +23,8 @@ import { createTokenVerifier, publicJwks } from './verify.ts'
 
 export type { SandboxHandle, SandboxOptions }
 
+/** The relay's options (ports default to 8788 and 8587; 0 picks a free one), plus test knobs. */
 export interface StartOptions extends SandboxOptions {
-  /** HTTPS port of the IdP (default 8788; 0 picks a free one). */
-  idpPort?: number
-  /** Submission port of the SMTP server (default 8587; 0 picks a free one). */
-  smtpPort?: number
   /** Access token lifetime in seconds (default 3600, as Entra's typical 60–90 minutes). */
   accessTokenTtl?: number
   /** Switches on at start (tests). */
@@ -36,19 +33,6 @@ export interface StartOptions extends SandboxOptions {
 
 export const DEFAULT_IDP_PORT = 8788
 export const DEFAULT_SMTP_PORT = 8587
-
-/**
- * A port from the options, else from the environment (`RELAY_SANDBOX_IDP_PORT`,
- * `RELAY_SANDBOX_SMTP_PORT`: the relay passes only dataDir and publicOrigin), else the default.
- */
-function portFrom(option: number | undefined, envName: string, fallback: number): number {
-  if (option !== undefined) return option
-  const text = process.env[envName]
-  const value = text === undefined || text === '' ? NaN : Number(text)
-  if (Number.isInteger(value) && value >= 0 && value <= 65535) return value
-  if (text !== undefined && text !== '') throw new Error(`${envName} must be a port number (0-65535)`)
-  return fallback
-}
 
 /** Relay paths under which the sandbox's routes are mounted. */
 const MOUNT = '/api/sandbox'
@@ -63,7 +47,7 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
   const idp = await startIdp({
     pki,
     publicOrigin,
-    port: portFrom(opts.idpPort, 'RELAY_SANDBOX_IDP_PORT', DEFAULT_IDP_PORT),
+    port: opts.idpPort ?? DEFAULT_IDP_PORT,
     switches: getSwitches,
     accessTokenTtl: opts.accessTokenTtl ?? 3600,
   })
@@ -73,7 +57,7 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
   try {
     await inbox.load()
     smtp = await startSmtp({
-      port: portFrom(opts.smtpPort, 'RELAY_SANDBOX_SMTP_PORT', DEFAULT_SMTP_PORT),
+      port: opts.smtpPort ?? DEFAULT_SMTP_PORT,
       certPem: pki.certPem,
       keyPem: pki.keyPem,
       verifyToken: createTokenVerifier(publicJwks(pki.signingJwk), idp.issuer),
