@@ -154,8 +154,15 @@ export function handshake(
       resolve,
       reject
     )
+    // Errors of the plain socket during the handshake end it too; afterwards they surface
+    // through the TLS socket, and an unlistened 'error' must never crash the process.
+    const onPlainError = (e: NodeJS.ErrnoException) =>
+      fail(new WireError('socket', `connection error (${e.code ?? e.message})`, { cause: e }))
+    plain.on('error', onPlainError)
     secure.once('secureConnect', () => {
       secure.removeAllListeners('error')
+      plain.off('error', onPlainError)
+      plain.on('error', () => {})
       succeed(secure)
     })
     secure.once('error', (e: NodeJS.ErrnoException) =>
