@@ -1,0 +1,21 @@
+/**
+ * The shape of a message catalogue (taken from the Japanese one, the source language) and the
+ * dotted keys into it, so a missing or misspelt key is a type error.
+ *
+ * @module
+ */
+import type { ja } from './ja.ts'
+
+type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
+
+/** Every catalogue has exactly the keys of the Japanese one, with string leaves. */
+export type Messages = Widen<typeof ja>
+
+type Join<K, P> = K extends string ? (P extends string ? `${K}.${P}` : never) : never
+
+/** Dotted paths to the string leaves of T, e.g. `field.host`. */
+export type Paths<T> = {
+  [K in keyof T & string]: T[K] extends string ? K : Join<K, Paths<T[K]>>
+}[keyof T & string]
+
+export type MessageKey = Paths<Messages>
