@@ -17,7 +17,13 @@ const config = {
         'script-src': ['self'],
         'style-src': ['self', 'unsafe-inline'],
         'img-src': ['self', 'data:'],
+        // The page calls the relay (self) and, in spa-pkce, MSAL calls the authority's discovery
+        // and token endpoints: Entra's, and the sandbox IdP's on https://localhost:<port>.
         'connect-src': ['self', 'https://login.microsoftonline.com', 'https://localhost:*'],
+        // MSAL's silent renewal may use a hidden iframe on the authority.
+        'frame-src': ['https://login.microsoftonline.com', 'https://localhost:*'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
         'form-action': ['self'],
       },
     },

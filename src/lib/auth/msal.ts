@@ -1,0 +1,157 @@
+/**
+ * Token mode `spa-pkce`: the one module that touches MSAL (STYLE.md guideline 15). MSAL (about
+ * 75 KB gzipped) is imported only when sign-in is near: `warmMsal()` starts the import on focus
+ * or hover of [認証], so by the click `getMsal()` resolves at once and the popup still opens inside
+ * the click's user activation. Errors propagate; the logger drops anything containing PII.
+ *
+ * @module
+ */
+import type {
+  AuthenticationResult,
+  Configuration,
+  IPublicClientApplication,
+} from '@azure/msal-browser'
+import { findAadsts } from '../contract/m365.ts'
+import { authorityOf, SMTP_SCOPE } from '../settings/model.ts'
+import { AuthFailure } from './errors.ts'
+import { BRIDGE_PATH } from './redirect.ts'
+import type { TokenSet } from './tokens.ts'
+
+export interface MsalSettings {
+  clientId: string
+  authorizeEndpoint: string
+}
+
+/** openid, profile and offline_access are added by MSAL itself; asked explicitly for clarity. */
+const SCOPES = [SMTP_SCOPE, 'offline_access']
+/** How long MSAL waits for the bridge page to answer (default 60 s is short for MFA). */
+const POPUP_BRIDGE_TIMEOUT_MS = 5 * 60 * 1000
+
+let library: Promise<typeof import('@azure/msal-browser')> | undefined
+let instance: { key: string; pca: Promise<IPublicClientApplication> } | undefined
+
+/** Starts loading MSAL without waiting (idempotent). */
+export function warmMsal(): Promise<typeof import('@azure/msal-browser')> {
+  library ??= import('@azure/msal-browser')
+  return library
+}
+
+/** MSAL's configuration for an Entra-shaped authorize endpoint (the sandbox's or Microsoft's). */
+export function msalConfig(s: MsalSettings, origin: string): Configuration {
+  const { authority, host } = authorityOf(s.authorizeEndpoint.replace(/\/oauth2\/V2\.0\//, '/oauth2/v2.0/'))
+  return {
+    auth: {
+      clientId: s.clientId.trim(),
+      authority,
+      // Without it MSAL asks login.microsoftonline.com for instance discovery (PROVEN.md).
+      knownAuthorities: [host],
+      redirectUri: `${origin}${BRIDGE_PATH}`,
+      postLogoutRedirectUri: `${origin}${BRIDGE_PATH}`,
+    },
+    // Tokens live for this tab only, never across browser restarts.
+    cache: { cacheLocation: 'sessionStorage' },
+    system: {
+      popupBridgeTimeout: POPUP_BRIDGE_TIMEOUT_MS,
+      loggerOptions: {
+        piiLoggingEnabled: false,
+        loggerCallback: (level, message, containsPii) => {
+          if (containsPii) return
+          // MSAL v5 logs hashed message ids; errors and warnings only.
+          if (level === 0) console.error('[msal]', message)
+          else if (level === 1) console.warn('[msal]', message)
+        },
+        logLevel: 1,
+      },
+    },
+  }
+}
+
+/**
+ * The PublicClientApplication for these settings, created and initialised once (again only when
+ * the client ID or authority change).
+ */
+export async function getMsal(s: MsalSettings): Promise<IPublicClientApplication> {
+  const config = msalConfig(s, location.origin)
+  const key = `${config.auth.clientId}|${config.auth.authority}`
+  if (instance?.key !== key) {
+    const pca = warmMsal().then(async (msal) => {
+      const created = new msal.PublicClientApplication(config)
+      await created.initialize()
+      return created
+    })
+    instance = { key, pca }
+    // A failed initialise must not stick: the next call tries again.
+    pca.catch(() => {
+      if (instance?.pca === pca) instance = undefined
+    })
+  }
+  return instance.pca
+}
+
+function toTokenSet(r: AuthenticationResult): TokenSet {
+  return {
+    accessToken: r.accessToken,
+    expiresAt: r.expiresOn ? r.expiresOn.getTime() : Date.now() + 3600_000,
+    account: r.account.username,
+    scopes: r.scopes,
+  }
+}
+
+/** Maps an MSAL error to the page's AuthFailure (keeping the AADSTS code when the server gave one). */
+export function fromMsalError(e: unknown): AuthFailure {
+  if (e instanceof AuthFailure) return e
+  const err = e as { errorCode?: string; errorMessage?: string; subError?: string; errorNo?: string }
+  const code = err?.errorCode ?? ''
+  const aadsts = err?.errorNo ? `AADSTS${err.errorNo}` : findAadsts(err?.errorMessage ?? '')
+  const detail = code || (e instanceof Error ? e.name : 'unknown')
+  switch (code) {
+    case 'popup_window_error':
+    case 'empty_window_error':
+      return new AuthFailure('popup_blocked', { detail, cause: e })
+    case 'user_cancelled':
+      return new AuthFailure('popup_closed', { detail, cause: e })
+    case 'timed_out':
+    case 'monitor_window_timeout':
+      return new AuthFailure('bridge_timeout', { detail: err.subError || detail, cause: e })
+    case 'authority_uri_insecure':
+      return new AuthFailure('authority_insecure', { detail, cause: e })
+    case 'interaction_in_progress':
+      return new AuthFailure('in_progress', { detail, cause: e })
+  }
+  if (aadsts) return new AuthFailure('authorize_error', { aadsts, detail, cause: e })
+  return new AuthFailure('msal', { detail, cause: e })
+}
+
+/**
+ * Silent first (cached token, or MSAL's refresh-token grant), then the popup. Call inside the
+ * click; `getMsal` must already be warm for the popup to keep the user activation.
+ */
+export async function signInMsal(s: MsalSettings, interactive: boolean): Promise<TokenSet> {
+  try {
+    const pca = await getMsal(s)
+    const account = pca.getActiveAccount() ?? pca.getAllAccounts()[0]
+    if (account) {
+      try {
+        const r = await pca.acquireTokenSilent({ scopes: SCOPES, account })
+        return toTokenSet(r)
+      } catch (e) {
+        const msal = await warmMsal()
+        if (!interactive || !(e instanceof msal.InteractionRequiredAuthError)) throw e
+      }
+    }
+    if (!interactive) throw new AuthFailure('msal', { detail: 'no_account' })
+    const r = await pca.acquireTokenPopup({ scopes: SCOPES })
+    pca.setActiveAccount(r.account)
+    return toTokenSet(r)
+  } catch (e) {
+    throw fromMsalError(e)
+  }
+}
+
+/** Forgets the account and its tokens in this tab (no round trip to the identity provider). */
+export async function signOutMsal(s: MsalSettings): Promise<void> {
+  const pca = await getMsal(s)
+  const account = pca.getActiveAccount()
+  await pca.clearCache(account ? { account } : undefined)
+  pca.setActiveAccount(null)
+}

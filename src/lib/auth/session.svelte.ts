@@ -1,0 +1,226 @@
+/**
+ * The sign-in session of the page: the state machine of machine.ts as rune state, the access
+ * token in memory (never persisted), a one-second clock for the countdown, and renewal before
+ * expiry. The web-secret refresh token is kept in sessionStorage (this tab only) so a reload can
+ * renew without a new popup.
+ *
+ * @module
+ */
+import type { Settings, TokenMode } from '../settings/model.ts'
+import { AuthFailure } from './errors.ts'
+import { next, renewAt, type AuthEvent, type AuthState } from './machine.ts'
+import { openPopup } from './popup.ts'
+import { redirectUriFor } from './redirect.ts'
+import type { TokenSet } from './tokens.ts'
+
+const REFRESH_KEY = 'mailkey.webSecretSession'
+
+interface StoredRefresh {
+  key: string
+  account: string
+  scopes: string[]
+  refreshToken: string
+}
+
+/** Which registration a token belongs to: a token is only reused for the same one. */
+function sessionKey(s: Settings): string {
+  return `${s.tokenMode}|${s.clientId.trim()}|${s.tokenEndpoint.trim().toLowerCase()}`
+}
+
+export class AuthSession {
+  state = $state<AuthState>({ kind: 'signedOut' })
+  /** Ticks every second while a token is held, for the live countdown. */
+  now = $state(Date.now())
+
+  #token: TokenSet | undefined
+  #key = ''
+  #settings: Settings | undefined
+  #abort: AbortController | undefined
+  #clock: ReturnType<typeof setInterval> | undefined
+  #renewTimer: ReturnType<typeof setTimeout> | undefined
+
+  #send(event: AuthEvent): void {
+    this.state = next(this.state, event)
+  }
+
+  /** Loads MSAL early (focus/hover of [認証]) so the click can open the popup at once. */
+  warm(mode: TokenMode): void {
+    if (mode === 'spa-pkce') void import('./msal.ts').then((m) => m.warmMsal())
+  }
+
+  /**
+   * Signs in with the mode of `s`. Must be called synchronously from the click handler: the
+   * web-secret and implicit popups are opened before the first await.
+   */
+  async signIn(s: Settings): Promise<void> {
+    const settings = $state.snapshot(s) as Settings
+    this.#abort?.abort()
+    const abort = new AbortController()
+    this.#abort = abort
+    let popup: Window | undefined
+    this.#send({ type: 'start', mode: settings.tokenMode })
+    try {
+      const redirect = redirectUriFor(settings.tokenMode, location)
+      if (settings.tokenMode !== 'spa-pkce') {
+        if (!redirect.usable) throw new AuthFailure('not_localhost')
+        popup = openPopup()
+      }
+      const tokens = await this.#acquire(settings, redirect.uri, popup, abort.signal)
+      if (abort.signal.aborted) return
+      this.#accept(settings, tokens)
+    } catch (e) {
+      if (popup && !popup.closed) popup.close()
+      if (this.#abort !== abort) return
+      this.#send({ type: 'fail', problem: e })
+    }
+  }
+
+  async #acquire(s: Settings, redirectUri: string, popup: Window | undefined, signal: AbortSignal): Promise<TokenSet> {
+    switch (s.tokenMode) {
+      case 'spa-pkce': {
+        const { signInMsal } = await import('./msal.ts')
+        return signInMsal(s, true)
+      }
+      // Loaded after the popup opened: the click's user activation is already used.
+      case 'web-secret': {
+        const { signInWebSecret } = await import('./hybrid.ts')
+        return signInWebSecret({ ...s, redirectUri }, popup as Window, signal)
+      }
+      case 'implicit': {
+        const { signInImplicit } = await import('./implicit.ts')
+        return signInImplicit({ ...s, redirectUri }, popup as Window, signal)
+      }
+    }
+  }
+
+  /** Stops waiting for the popup (the user closed it, or changed their mind). */
+  cancel(): void {
+    this.#abort?.abort()
+  }
+
+  #accept(s: Settings, tokens: TokenSet): void {
+    this.#token = tokens
+    this.#key = sessionKey(s)
+    this.#settings = s
+    this.#send({
+      type: 'success',
+      account: { account: tokens.account, expiresAt: tokens.expiresAt, scopes: tokens.scopes, mode: s.tokenMode },
+    })
+    this.#storeRefresh()
+    this.#startClock()
+    this.#scheduleRenew()
+  }
+
+  #storeRefresh(): void {
+    const t = this.#token
+    try {
+      if (t?.refreshToken) {
+        const stored: StoredRefresh = { key: this.#key, account: t.account, scopes: t.scopes, refreshToken: t.refreshToken }
+        sessionStorage.setItem(REFRESH_KEY, JSON.stringify(stored))
+      } else sessionStorage.removeItem(REFRESH_KEY)
+    } catch {
+      // No sessionStorage: the refresh token then lives in memory only.
+    }
+  }
+
+  /**
+   * After a reload: renews a web-secret session from the refresh token kept for this tab, if it
+   * belongs to these settings and the secret is at hand. Silent: failures just leave signedOut.
+   */
+  async resume(s: Settings): Promise<void> {
+    if (s.tokenMode !== 'web-secret' || !s.clientSecret || this.state.kind !== 'signedOut') return
+    let stored: StoredRefresh | undefined
+    try {
+      stored = JSON.parse(sessionStorage.getItem(REFRESH_KEY) ?? 'null') ?? undefined
+    } catch {
+      return
+    }
+    const settings = $state.snapshot(s) as Settings
+    if (!stored || stored.key !== sessionKey(settings)) return
+    try {
+      const { refreshWebSecret } = await import('./hybrid.ts')
+      const tokens = await refreshWebSecret(settings, { accessToken: '', expiresAt: 0, ...stored })
+      this.#send({ type: 'start', mode: 'web-secret' })
+      this.#accept(settings, tokens)
+    } catch {
+      this.#forget()
+    }
+  }
+
+  #startClock(): void {
+    clearInterval(this.#clock)
+    this.now = Date.now()
+    this.#clock = setInterval(() => {
+      this.now = Date.now()
+      const st = this.state
+      if (st.kind === 'signedIn' && this.now >= st.expiresAt) this.#send({ type: 'expire' })
+    }, 1000)
+  }
+
+  #scheduleRenew(): void {
+    clearTimeout(this.#renewTimer)
+    const t = this.#token
+    if (!t || this.state.kind !== 'signedIn' || this.state.mode === 'implicit') return
+    this.#renewTimer = setTimeout(() => void this.renew(), renewAt(t.expiresAt, Date.now()) - Date.now())
+  }
+
+  /** Renews the token now (spa-pkce through MSAL's silent call, web-secret through the relay). */
+  async renew(): Promise<void> {
+    const s = this.#settings
+    const t = this.#token
+    if (!s || !t || s.tokenMode === 'implicit') return
+    this.#send({ type: 'renew' })
+    try {
+      const tokens =
+        s.tokenMode === 'web-secret'
+          ? await import('./hybrid.ts').then((m) => m.refreshWebSecret(s, t))
+          : await import('./msal.ts').then((m) => m.signInMsal(s, false))
+      this.#accept(s, tokens)
+    } catch (e) {
+      this.#send({ type: 'fail', problem: e })
+    }
+  }
+
+  /**
+   * The access token and its user for a test send with settings `s`; renews first when it ran
+   * out (or is about to). Undefined when there is no usable token for these settings.
+   */
+  async accessToken(s: Settings): Promise<{ token: string; user: string } | undefined> {
+    if (!this.#token || this.#key !== sessionKey(s)) return undefined
+    if (this.#token.expiresAt - Date.now() < 30_000) {
+      if (s.tokenMode === 'implicit') {
+        this.#send({ type: 'expire' })
+        return undefined
+      }
+      await this.renew()
+    }
+    const t = this.#token
+    return t && t.expiresAt > Date.now() ? { token: t.accessToken, user: t.account } : undefined
+  }
+
+  #forget(): void {
+    this.#token = undefined
+    this.#settings = undefined
+    clearInterval(this.#clock)
+    clearTimeout(this.#renewTimer)
+    try {
+      sessionStorage.removeItem(REFRESH_KEY)
+    } catch {
+      // Nothing stored then.
+    }
+  }
+
+  async signOut(): Promise<void> {
+    const s = this.#settings
+    this.#abort?.abort()
+    this.#forget()
+    this.#send({ type: 'signOut' })
+    if (s?.tokenMode === 'spa-pkce') {
+      const { signOutMsal } = await import('./msal.ts')
+      await signOutMsal(s)
+    }
+  }
+}
+
+/** The page's one sign-in session; it survives navigation between the settings page and the guide. */
+export const session = new AuthSession()
