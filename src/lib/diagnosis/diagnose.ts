@@ -1,0 +1,90 @@
+/**
+ * Turns any failure of sign-in or test-send into a diagnosis: the catalogue entry of its cause
+ * and the codes that explain it (SMTP reply and enhanced code, AADSTS code, relay code, browser
+ * failure), plus the redacted transcript when the relay sent one.
+ *
+ * @module
+ */
+import type { ErrorBody, TranscriptLine } from '../contract/api.ts'
+import { explainAadsts, explainSmtpReply } from '../contract/m365.ts'
+import { AuthFailure } from '../auth/errors.ts'
+import { RelayError, RelayUnreachable } from '../relay/client.ts'
+import { CAUSES, type Cause } from './catalogue.ts'
+import { PageProblem } from './problem.ts'
+
+export { PageProblem }
+
+export interface Diagnosis {
+  cause: Cause
+  /** Shown as they are: `535 5.7.139`, `AADSTS7000222`, `AUTH_FAILED`, `popup_closed`. */
+  codes: string[]
+  /** A non-secret detail from the server or the library (English, as received). */
+  detail?: string | undefined
+  transcript?: TranscriptLine[] | undefined
+}
+
+const byM365 = new Map<string, Cause>()
+const byRelay = new Map<string, Cause>()
+const byBrowser = new Map<string, Cause>()
+for (const c of CAUSES) {
+  for (const id of c.m365 ?? []) byM365.set(id, c)
+  for (const code of c.relay ?? []) byRelay.set(code, c)
+  for (const code of c.browser ?? []) byBrowser.set(code, c)
+}
+
+export function causeById(id: string): Cause | undefined {
+  return CAUSES.find((c) => c.id === id)
+}
+
+function fallback(): Cause {
+  return byBrowser.get('unexpected') as Cause
+}
+
+/** The cause for a relay error answer: by SMTP reply, then AADSTS code, then relay code. */
+export function diagnoseRelay(body: ErrorBody): Diagnosis {
+  const { error } = body
+  const codes: string[] = []
+  let cause: Cause | undefined
+  if (error.smtp) {
+    codes.push([error.smtp.code, error.smtp.enhanced].filter(Boolean).join(' '))
+    const m = explainSmtpReply(error.smtp)
+    if (m) cause = byM365.get(m.id)
+  }
+  if (error.aadsts) {
+    codes.push(error.aadsts)
+    const m = explainAadsts(error.aadsts)
+    if (m && !cause) cause = byM365.get(m.id)
+  }
+  codes.push(error.code)
+  cause ??= byRelay.get(error.code) ?? fallback()
+  const detail = [error.smtp?.text, error.message].filter(Boolean).join(' — ')
+  return { cause, codes, detail, transcript: body.transcript }
+}
+
+/** The cause for a browser-side sign-in failure (AADSTS code first when the IdP named one). */
+export function diagnoseAuth(f: AuthFailure): Diagnosis {
+  const codes: string[] = []
+  let cause: Cause | undefined
+  if (f.aadsts) {
+    codes.push(f.aadsts)
+    const m = explainAadsts(f.aadsts)
+    if (m) cause = byM365.get(m.id)
+  }
+  codes.push(f.code)
+  cause ??= byBrowser.get(f.code) ?? fallback()
+  return { cause, codes, detail: f.detail }
+}
+
+/** Any thrown value → its diagnosis. */
+export function diagnose(problem: unknown): Diagnosis {
+  if (problem instanceof RelayError) return diagnoseRelay(problem.body)
+  if (problem instanceof AuthFailure) return diagnoseAuth(problem)
+  if (problem instanceof RelayUnreachable) {
+    return { cause: byBrowser.get('relay_unreachable') ?? fallback(), codes: ['relay_unreachable'] }
+  }
+  if (problem instanceof PageProblem) {
+    return { cause: byBrowser.get(problem.code) ?? fallback(), codes: [problem.code] }
+  }
+  const name = problem instanceof Error ? problem.name : typeof problem
+  return { cause: fallback(), codes: ['unexpected'], detail: name }
+}
