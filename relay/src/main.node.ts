@@ -56,7 +56,11 @@ onShutdown(
     // close() stops accepting and resolves once the requests in flight are answered.
     await new Promise<void>((resolve) => {
       server.close(() => resolve())
-      if ('closeIdleConnections' in server) server.closeIdleConnections()
+      // Keep-alive connections turn idle once their answer is sent; close them as they do, or
+      // close() would wait for the clients' keep-alive timeout.
+      if (!('closeIdleConnections' in server)) return
+      server.closeIdleConnections()
+      setInterval(() => server.closeIdleConnections(), 100).unref()
     })
     await sandbox?.close()
   },

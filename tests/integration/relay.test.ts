@@ -1,0 +1,249 @@
+/**
+ * The real relay process, started with the npm scripts' commands, on Node and on Deno:
+ * sending through smtp-server (STARTTLS, XOAUTH2), redeeming a code and a refresh token at the
+ * sandbox's real OpenID provider, sending with that token to the sandbox's SMTP server, and a
+ * graceful shutdown that lets a send in flight finish. The Deno relay cannot host the sandbox
+ * (Node-only libraries), so the sandbox runs in this test process for both runtimes; the Node
+ * relay is also started once with RELAY_SANDBOX=1.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ErrorBody, Health, SendSuccess, TokenSuccess } from '../../src/lib/contract/api.ts'
+import type { SandboxInfo } from '../../src/lib/contract/api.ts'
+import { startSandbox } from '../../relay/src/sandbox/index.ts'
+import type { SandboxHandle } from '../../relay/src/sandbox/types.ts'
+import { type RelayProcess, startRelay } from '../helpers/relay-process.ts'
+import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp-peer.ts'
+import { call, SMTP_SCOPE, webSecretCode } from './relay-fixtures.ts'
+
+const TARO = { upn: 'taro@sandbox.mailkey.test', password: 'Sandbox-Taro-2026' }
+const HANAKO = { upn: 'hanako@sandbox.mailkey.test', password: 'Sandbox-Hanako-2026' }
+
+let dir: string
+let peer: SmtpPeer
+let slow: SmtpPeer
+let sandbox: SandboxHandle
+let caFile: string
+/** Set when the slow server starts receiving a message (the send is then in flight). */
+let slowReceiving = false
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mailkey-relay-it-'))
+  peer = await startSmtpPeer()
+  // Answers the end of DATA after a pause: a send still in flight when the relay is stopped.
+  slow = await startSmtpPeer({
+    server: {
+      onData(stream, _s, cb) {
+        slowReceiving = true
+        stream.resume()
+        stream.on('end', () => setTimeout(() => cb(null, 'OK: queued slowly'), 1500))
+      },
+    },
+  })
+  sandbox = await startSandbox({
+    dataDir: dir,
+    publicOrigin: 'http://localhost:5173',
+    idpPort: 0,
+    smtpPort: 0,
+  })
+  caFile = join(dir, 'ca.pem')
+  await writeFile(caFile, [peer.caPem, slow.caPem, sandbox.caPem].join('\n'))
+})
+
+afterAll(async () => {
+  await Promise.all([peer?.close(), slow?.close(), sandbox?.close()])
+  await rm(dir, { recursive: true, force: true })
+})
+
+const sendBody = (
+  port: number,
+  user: string,
+  accessToken: string,
+  to = 'admin@contoso.example',
+) => ({
+  smtp: { host: 'localhost', port, security: 'starttls' },
+  auth: { type: 'xoauth2', user, accessToken },
+  message: {
+    from: `山田 太郎 <${user}>`,
+    to: [to],
+    subject: 'テストメール (relay integration)',
+    text: '本文です。\n.\n以上',
+    attachments: [{ filename: '報告書.txt', contentType: 'text/plain', contentBase64: 'aGVsbG8=' }],
+  },
+})
+
+describe.each(['node', 'deno'] as const)('the relay on %s', (runtime) => {
+  let relay: RelayProcess
+
+  beforeAll(async () => {
+    relay = await startRelay({
+      runtime,
+      env: {
+        RELAY_SMTP_HOSTS: [`localhost:${peer.port}`, `localhost:${slow.port}`, sandbox.smtpHostPort]
+          .join(','),
+        RELAY_TOKEN_HOSTS: sandbox.tokenHost,
+        RELAY_CA_FILE: caFile,
+        RELAY_STATIC_DIR: join(dir, 'no-page'),
+      },
+    })
+  })
+
+  afterAll(async () => {
+    await relay?.stop()
+  })
+
+  it('prints the listening line and answers health for its runtime', async () => {
+    expect(relay.output()).toMatch(/^relay listening on http:\/\/127\.0\.0\.1:\d+\n/)
+    const res = await call(relay.url, '/api/health')
+    expect(Health.parse(res.json).runtime).toBe(runtime)
+  })
+
+  it('sends through smtp-server with STARTTLS and XOAUTH2', async () => {
+    const before = peer.messages.length
+    const res = await call(relay.url, '/api/send', sendBody(peer.port, peer.user, peer.token))
+    expect(res.status).toBe(200)
+    const body = SendSuccess.parse(res.json)
+    expect(body.transcript.map((l) => l.line)).toContain('STARTTLS')
+    expect(body.transcript).toContainEqual({ dir: 'C', line: 'AUTH XOAUTH2 ****' })
+    expect(res.text).not.toContain(peer.token)
+    expect(peer.messages.length).toBe(before + 1)
+    expect(peer.messages.at(-1)?.user).toBe(peer.user)
+  })
+
+  it('redeems a code at the sandbox IdP, refreshes, and sends with the token', async () => {
+    const info = sandbox.info as SandboxInfo
+    const grant = await webSecretCode(info, sandbox.caPem, TARO)
+    const base = {
+      tokenEndpoint: info.tokenEndpoint,
+      clientId: info.clientId,
+      clientSecret: info.clientSecret,
+      scope: SMTP_SCOPE,
+    }
+    const first = await call(relay.url, '/api/token', {
+      ...base,
+      grant: { type: 'authorization_code', ...grant },
+    })
+    expect(first.status).toBe(200)
+    const tokens = TokenSuccess.parse(first.json)
+    expect(tokens.refreshToken).toBeTruthy()
+    expect(tokens.expiresIn).toBeGreaterThan(0)
+
+    const refreshed = await call(relay.url, '/api/token', {
+      ...base,
+      grant: { type: 'refresh_token', refreshToken: tokens.refreshToken },
+    })
+    expect(refreshed.status).toBe(200)
+    const renewed = TokenSuccess.parse(refreshed.json)
+
+    const [host, port] = sandbox.smtpHostPort.split(':')
+    expect(host).toBe('localhost')
+    const sent = await call(
+      relay.url,
+      '/api/send',
+      sendBody(Number(port), TARO.upn, renewed.accessToken),
+    )
+    expect(sent.status).toBe(200)
+    expect(SendSuccess.parse(sent.json).response).toMatch(/^250 /)
+
+    // A code works once (AADSTS54005 at Entra; the IdP also revokes what it issued).
+    const again = await call(relay.url, '/api/token', {
+      ...base,
+      grant: { type: 'authorization_code', ...grant },
+    })
+    expect(ErrorBody.parse(again.json).error.code).toBe('TOKEN_ENDPOINT_ERROR')
+  })
+
+  it('explains a refused login from the sandbox (5.7.139) with the admin step', async () => {
+    const info = sandbox.info as SandboxInfo
+    const grant = await webSecretCode(info, sandbox.caPem, HANAKO)
+    const tokens = await call(relay.url, '/api/token', {
+      tokenEndpoint: info.tokenEndpoint,
+      clientId: info.clientId,
+      clientSecret: info.clientSecret,
+      scope: SMTP_SCOPE,
+      grant: { type: 'authorization_code', ...grant },
+    })
+    const { accessToken } = TokenSuccess.parse(tokens.json)
+    const port = Number(sandbox.smtpHostPort.split(':')[1])
+    const res = await call(relay.url, '/api/send', sendBody(port, HANAKO.upn, accessToken))
+    const body = ErrorBody.parse(res.json)
+    expect(res.status).toBe(502)
+    expect(body.error.code).toBe('AUTH_FAILED')
+    expect(body.error.smtp?.enhanced).toBe('5.7.139')
+    expect(body.error.hint).toContain('Authenticated SMTP')
+    expect(res.text).not.toContain(accessToken)
+  })
+
+  it('explains a wrong client secret with its AADSTS code', async () => {
+    const info = sandbox.info as SandboxInfo
+    const grant = await webSecretCode(info, sandbox.caPem, TARO)
+    const res = await call(relay.url, '/api/token', {
+      tokenEndpoint: info.tokenEndpoint,
+      clientId: info.clientId,
+      clientSecret: 'not-the-secret~value',
+      scope: SMTP_SCOPE,
+      grant: { type: 'authorization_code', ...grant },
+    })
+    const body = ErrorBody.parse(res.json)
+    expect(body.error.code).toBe('TOKEN_ENDPOINT_ERROR')
+    expect(body.error.aadsts).toBe('AADSTS7000215')
+    expect(body.error.hint).toContain('Certificates & secrets')
+  })
+
+  it('finishes a send in flight on SIGTERM, then exits 0', async () => {
+    slowReceiving = false
+    const inFlight = call(relay.url, '/api/send', sendBody(slow.port, slow.user, slow.token))
+    while (!slowReceiving) await new Promise((r) => setTimeout(r, 20))
+    const stopped = relay.stop()
+    const res = await inFlight
+    expect(res.status).toBe(200)
+    expect(res.json.response).toContain('queued slowly')
+    expect(await stopped).toBe(0)
+  })
+})
+
+describe('the Node relay with RELAY_SANDBOX=1', () => {
+  let relay: RelayProcess
+  let data: string
+
+  beforeAll(async () => {
+    data = await mkdtemp(join(tmpdir(), 'mailkey-relay-sandbox-'))
+    relay = await startRelay({
+      runtime: 'node',
+      env: {
+        RELAY_SANDBOX: '1',
+        RELAY_SANDBOX_IDP_PORT: '0',
+        RELAY_SANDBOX_SMTP_PORT: '0',
+        RELAY_DATA_DIR: data,
+      },
+    })
+  })
+
+  afterAll(async () => {
+    await relay?.stop()
+    await rm(data, { recursive: true, force: true })
+  })
+
+  it('shows the sandbox in /api/config and signs in, redeems and sends through it', async () => {
+    const config = (await call(relay.url, '/api/config')).json
+    const info = config.sandbox as SandboxInfo
+    expect(config.smtpHosts).toContain(`${info.smtp.host}:${info.smtp.port}`)
+    const caPem = (await call(relay.url, '/api/sandbox/ca.pem')).text
+    const user = info.users.find((u) => u.upn.startsWith('taro@'))!
+    const grant = await webSecretCode(info, caPem, user)
+    const tokens = await call(relay.url, '/api/token', {
+      tokenEndpoint: info.tokenEndpoint,
+      clientId: info.clientId,
+      clientSecret: info.clientSecret,
+      scope: SMTP_SCOPE,
+      grant: { type: 'authorization_code', ...grant },
+    })
+    const { accessToken } = TokenSuccess.parse(tokens.json)
+    const sent = await call(relay.url, '/api/send', sendBody(info.smtp.port, user.upn, accessToken))
+    expect(sent.status).toBe(200)
+    const inbox = (await call(relay.url, '/api/sandbox/messages')).json as { messages: unknown[] }
+    expect(inbox.messages.length).toBe(1)
+  })
+})
