@@ -189,7 +189,7 @@ export const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'an untrusted certificate is TLS_FAILED, never a fallback',
+    name: 'an untrusted certificate or a wrong name is TLS_FAILED, never a fallback',
     async run(env) {
       const error = await sendBuilt(env, japanese(env, 'untrusted'), { ca: undefined }).catch((
         e: unknown
@@ -199,6 +199,12 @@ export const scenarios: Scenario[] = [
         !e.transcript.some((l) => l.line.startsWith('AUTH')),
         'no AUTH after a failed handshake'
       )
+      // The CA is trusted but the certificate names another host.
+      const wrongName = await sendBuilt(env, japanese(env, 'wrong-name'), {
+        host: 'mx.other.example',
+      }).catch((e: unknown) => e)
+      const w = expectFailure(wrongName, 'TLS_FAILED')
+      check(/ALTNAME|altname|certificate|name/i.test(w.message), `message ${w.message}`)
       return []
     },
   },

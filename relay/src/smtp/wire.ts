@@ -121,6 +121,29 @@ export function connectTcp(
   })
 }
 
+const contexts = new Map<string, tls.SecureContext>()
+const MAX_CONTEXTS = 16
+
+/**
+ * The client TLS context trusting the default roots plus `ca`. Built once per CA set: a context
+ * holding every root certificate costs tens of milliseconds to build, more than the handshake.
+ */
+function secureContextFor(ca: string | string[] | undefined): tls.SecureContext {
+  const extra = ca === undefined ? [] : [ca].flat()
+  const key = extra.join('\n')
+  let context = contexts.get(key)
+  if (!context) {
+    // `ca` replaces the default roots in Node, so they are listed too: `ca` only adds roots.
+    context = tls.createSecureContext({
+      minVersion: 'TLSv1.2',
+      ...(extra.length ? { ca: [...tls.rootCertificates, ...extra] } : {}),
+    })
+    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value as string)
+    contexts.set(key, context)
+  }
+  return context
+}
+
 /**
  * Runs a TLS handshake over `plain` (implicit TLS or after STARTTLS). The certificate is always
  * verified against `host`; TLS 1.2 at least (Microsoft 365 refuses older, 421 4.7.66).
@@ -135,12 +158,12 @@ export function handshake(
   const options: tls.ConnectionOptions = {
     socket: plain,
     host: params.host,
+    secureContext: secureContextFor(params.ca),
     minVersion: 'TLSv1.2',
     rejectUnauthorized: true,
   }
   // RFC 6066 §3: SNI carries DNS names only; an IP literal is still verified through `host`.
   if (!net.isIP(params.host)) options.servername = params.host
-  if (params.ca) options.ca = [...tls.rootCertificates, ...[params.ca].flat()]
   return new Promise((resolve, reject) => {
     const secure = tls.connect(options)
     const { fail, succeed } = step(
