@@ -228,6 +228,23 @@ describe('identity provider', () => {
     expect(decodeJwt(params.get('id_token') ?? '').nonce).toBe('n2')
   })
 
+  it('prompt=select_account shows the sign-in page; logout asks, then signs out', async () => {
+    const b = new Browserish(sandbox.caPem)
+    const params = { client_id: info.clientId, response_type: 'code', redirect_uri: 'http://localhost', scope: SCOPE }
+    await signIn(b, authorizeUrl(params), TARO.upn, TARO.password)
+    const again = await b.request(authorizeUrl({ ...params, prompt: 'select_account' }))
+    expect(again.location).toContain('/login/')
+    const logout = await b.request(`${info.authority}/oauth2/v2.0/logout?client_id=${info.clientId}&ui_locales=en`)
+    expect(logout.text).toContain('Sign out?')
+    const action = /action="([^"]+)"/.exec(logout.text)?.[1] ?? ''
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.text)?.[1] ?? ''
+    const done = await b.request(new URL(action, info.authority).href, { form: { xsrf, logout: 'yes' } })
+    const success = await b.request(String(done.location))
+    expect(success.text).toContain('サインアウトしました')
+    // Signed out: the next authorize asks for credentials again.
+    expect((await b.request(authorizeUrl(params))).location).toContain('/login/')
+  })
+
   it('login page: Japanese by default, English on request, AADSTS lines for bad sign-ins', async () => {
     const b = new Browserish(sandbox.caPem)
     const url = authorizeUrl({ client_id: info.clientId, response_type: 'code', redirect_uri: 'http://localhost', scope: SCOPE })
@@ -316,6 +333,16 @@ describe('failure switches and AADSTS answers', () => {
     expect(params.get('error_description')).toMatch(/^AADSTS65001: /)
     const jiro = responseParams(await signIn(new Browserish(sandbox.caPem), url, JIRO.upn, JIRO.password))
     expect(jiro.get('error_description')).toMatch(/^AADSTS65001: /)
+
+    // Consent withdrawn after sign-in: the refresh for SMTP.Send is refused the same way.
+    const { browser, form } = await webTokens(TARO)
+    const refreshToken = String((await browser.request(info.tokenEndpoint, { form })).json().refresh_token)
+    await setSwitches({ consentMissing: true })
+    const refused = await browser.request(info.tokenEndpoint, {
+      form: { client_id: info.clientId, client_secret: info.clientSecret, grant_type: 'refresh_token', refresh_token: refreshToken, scope: SCOPE },
+    })
+    await setSwitches({ consentMissing: false })
+    expect(refused.json()).toMatchObject({ error: 'invalid_grant', error_codes: [65001] })
   })
 })
 

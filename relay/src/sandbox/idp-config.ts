@@ -45,6 +45,8 @@ export interface IdpConfigInput {
   switches: () => Switches
   accessTokenTtl: number
   renderError: (ctx: KoaContext, out: Record<string, string>, error: unknown) => Promise<void>
+  logoutSource: (ctx: KoaContext, form: string) => Promise<void>
+  postLogoutSuccessSource: (ctx: KoaContext) => Promise<void>
 }
 
 /** The registrations as oidc-provider client metadata, reflecting the switches now in force. */
@@ -159,7 +161,11 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
     features: {
       devInteractions: { enabled: false },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: input.logoutSource,
+        postLogoutSuccessSource: input.postLogoutSuccessSource,
+      },
       resourceIndicators: {
         enabled: true,
         // MSAL never sends `resource`: the Outlook scopes name it, as in Entra.

@@ -121,6 +121,8 @@ export function authorizePrecheck(deps: HookDeps) {
     const scopes = (q.scope ?? '').split(' ').filter(Boolean)
     const unknown = scopes.find((s) => !OIDC_SCOPES.includes(s) && outlookScopeName(s) === undefined)
     if (unknown) return redirectError(ctx, deps, redirectUri, AADSTS.invalidScope(unknown))
+    // Entra's account picker; the sandbox's sign-in page plays that part.
+    if (q.prompt === 'select_account') q.prompt = 'login'
     // Remember offline_access before oidc-provider drops it (OIDC Core §11): see issueRefreshToken.
     if (scopes.includes('offline_access')) q[OFFLINE_PARAM] = '1'
     ctx.query = q

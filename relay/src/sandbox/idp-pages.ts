@@ -23,6 +23,10 @@ const T = {
     accept: '承諾',
     cancel: 'キャンセル',
     errorTitle: 'サインインできませんでした',
+    logoutTitle: 'サインアウトしますか?',
+    logoutYes: 'サインアウト',
+    logoutNo: 'サインインしたままにする',
+    signedOut: 'サインアウトしました。このウィンドウを閉じてかまいません。',
     sandboxNote: 'これはローカルのサンドボックスです。Microsoft のサインイン画面ではありません。',
     other: 'English',
   },
@@ -41,6 +45,10 @@ const T = {
     accept: 'Accept',
     cancel: 'Cancel',
     errorTitle: 'Sign-in failed',
+    logoutTitle: 'Sign out?',
+    logoutYes: 'Sign out',
+    logoutNo: 'Stay signed in',
+    signedOut: 'You signed out. You may close this window.',
     sandboxNote: 'This is a local sandbox, not the Microsoft sign-in page.',
     other: '日本語',
   },
@@ -115,4 +123,21 @@ export function errorPage(lang: Lang, description: string, details: Record<strin
     `<h1>${t.errorTitle}</h1><p class="note">${t.sandboxNote}</p>
 <p class="err" role="alert">${esc(description)}</p><table>${rows}</table>`
   )
+}
+
+/** The logout confirmation; `form` is oidc-provider's hidden form (id `op.logoutForm`). */
+export function logoutPage(lang: Lang, form: string): string {
+  const t = T[lang]
+  return page(
+    lang,
+    t.logoutTitle,
+    `<h1>${t.logoutTitle}</h1><p class="note">${t.sandboxNote}</p>${form}
+<button autofocus type="submit" form="op.logoutForm" name="logout" value="yes">${t.logoutYes}</button>
+<button type="submit" form="op.logoutForm">${t.logoutNo}</button>`
+  )
+}
+
+export function signedOutPage(lang: Lang): string {
+  const t = T[lang]
+  return page(lang, t.signedOut, `<h1>${t.signedOut}</h1><p class="note">${t.sandboxNote}</p>`)
 }

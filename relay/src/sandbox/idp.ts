@@ -12,7 +12,7 @@ import { entraError } from './aadsts.ts'
 import { idpConfiguration, PATHS } from './idp-config.ts'
 import { authorizePrecheck, pathRewrite, tokenPostprocess } from './idp-hooks.ts'
 import { handleInteraction } from './idp-interactions.ts'
-import { errorPage } from './idp-pages.ts'
+import { errorPage, logoutPage, signedOutPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
 import type { SandboxPki } from './pki.ts'
 import type { Switches } from './switches.ts'
@@ -40,15 +40,29 @@ export interface Idp {
 
 const INTERACTION_PATH = new RegExp(`^/${TENANT_ID}/login/[A-Za-z0-9_-]+$`)
 
+const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
 async function renderError(ctx: KoaContext, out: Record<string, string>): Promise<void> {
   const body = entraError(90000, out.error ?? 'server_error', out.error_description ?? '', '')
   ctx.type = 'html'
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  ctx.set('Content-Security-Policy', PAGE_CSP)
   ctx.body = errorPage(pickLang(ctx.query?.lang, ctx.query?.ui_locales), out.error_description ?? out.error ?? '', {
     error: out.error ?? '',
     trace_id: body.trace_id,
     timestamp: body.timestamp,
   })
+}
+
+async function logoutSource(ctx: KoaContext, form: string): Promise<void> {
+  ctx.type = 'html'
+  ctx.set('Content-Security-Policy', PAGE_CSP)
+  ctx.body = logoutPage(pickLang(ctx.query?.lang, ctx.query?.ui_locales), form)
+}
+
+async function postLogoutSuccessSource(ctx: KoaContext): Promise<void> {
+  ctx.type = 'html'
+  ctx.set('Content-Security-Policy', PAGE_CSP)
+  ctx.body = signedOutPage(pickLang(ctx.query?.lang, ctx.query?.ui_locales))
 }
 
 export async function startIdp(opts: IdpOptions): Promise<Idp> {
@@ -100,6 +114,8 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
       switches: opts.switches,
       accessTokenTtl: opts.accessTokenTtl,
       renderError,
+      logoutSource,
+      postLogoutSuccessSource,
     })
   )
   const deps = { publicOrigin: opts.publicOrigin, switches: opts.switches, origin: () => origin }
