@@ -278,6 +278,21 @@ describe('envelope and body', () => {
     })
   })
 
+  it('reports the MAIL refusal, not the close, when the server hangs up mid-flight', async () => {
+    const { result } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING') },
+      { c: MAIL + RCPT + 'DATA\r\n' },
+      { s: '550 5.7.60 Client does not have permissions to send as this sender\r\n' },
+      { end: true },
+    ])
+    expect(result).toMatchObject({
+      apiCode: 'SENDER_REJECTED',
+      reply: { code: 550, enhanced: '5.7.60' },
+    })
+  })
+
   it('refuses before MAIL when the message exceeds the advertised SIZE', async () => {
     const { result, outcome } = await run([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, {
       s: ehloReply('SIZE 10'),

@@ -76,58 +76,63 @@ export async function transact(
     ...(input.quit ? ['QUIT'] : []),
   ]
 
-  let mailReply: Reply
+  let mailReply: Reply | undefined
   const rcptReplies: Reply[] = []
+  /** The envelope's outcome; throws when MAIL or every RCPT was refused. */
+  const verdict = () => {
+    if (mailReply && !ok(mailReply)) throw session.refused('mail', mail, mailReply)
+    const accepted: string[] = []
+    const rejected: { address: string; reply: Reply }[] = []
+    rcptReplies.forEach((reply, i) => {
+      const address = input.to[i] as string
+      if (ok(reply)) accepted.push(address)
+      else rejected.push({ address, reply })
+    })
+    const first = rejected[0]
+    if (accepted.length === 0 && first && rejected.length === rcpts.length) {
+      const which = rejected.length === 1
+        ? `RCPT TO:<${first.address}>`
+        : `all ${rejected.length} recipients`
+      throw session.refused('rcpt', which, first.reply)
+    }
+    return { accepted, rejected }
+  }
   let last: Reply
-  if (pipelining) {
-    // RFC 2920 §3.1: RSET, MAIL and RCPT may be followed by more commands; DATA and BDAT LAST
-    // end a group. The replies come back in order.
-    session.send([
-      ...(input.reset ? ['RSET'] : []),
-      mail,
-      ...rcpts,
-      ...(chunking ? chunk : ['DATA']),
-    ])
-    if (input.reset) {
-      const reset = await session.read('mail', 'RSET')
-      if (!ok(reset)) throw session.refused('mail', 'RSET', reset)
-    }
-    mailReply = await session.read('mail', mail)
-    for (const rcpt of rcpts) rcptReplies.push(await session.read('rcpt', rcpt))
-    last = await session.read('data', chunking ? bdat : 'DATA', chunking ? 'dataEnd' : 'command')
-  } else {
-    if (input.reset) await session.cmd('mail', 'RSET', 2)
-    mailReply = await session.cmd('mail', mail, 2)
-    for (const rcpt of rcpts) {
-      session.send([rcpt])
-      rcptReplies.push(await session.read('rcpt', rcpt))
-    }
-    // Nothing more is sent when no recipient was accepted.
-    if (!rcptReplies.some(ok)) last = { code: 0, lines: [] }
-    else if (chunking) {
-      session.send(chunk)
-      last = await session.read('data', bdat, 'dataEnd')
+  try {
+    if (pipelining) {
+      // RFC 2920 §3.1: RSET, MAIL and RCPT may be followed by more commands; DATA and BDAT LAST
+      // end a group. The replies come back in order.
+      session.send([
+        ...(input.reset ? ['RSET'] : []),
+        mail,
+        ...rcpts,
+        ...(chunking ? chunk : ['DATA']),
+      ])
+      if (input.reset) {
+        const reset = await session.read('mail', 'RSET')
+        if (!ok(reset)) throw session.refused('mail', 'RSET', reset)
+      }
+      mailReply = await session.read('mail', mail)
+      for (const rcpt of rcpts) rcptReplies.push(await session.read('rcpt', rcpt))
+      last = await session.read('data', chunking ? bdat : 'DATA', chunking ? 'dataEnd' : 'command')
     } else {
-      session.send(['DATA'])
-      last = await session.read('data', 'DATA')
+      if (input.reset) await session.cmd('mail', 'RSET', 2)
+      mailReply = await session.cmd('mail', mail, 2)
+      for (const rcpt of rcpts) {
+        session.send([rcpt])
+        rcptReplies.push(await session.read('rcpt', rcpt))
+      }
+      verdict() // nothing more is sent when no recipient was accepted
+      session.send(chunking ? chunk : ['DATA'])
+      last = await session.read('data', chunking ? bdat : 'DATA', chunking ? 'dataEnd' : 'command')
     }
+  } catch (e) {
+    // A server may close the connection after refusing part of a pipelined flight: its
+    // refusal explains more than the close that followed.
+    verdict()
+    throw e
   }
-
-  if (!ok(mailReply)) throw session.refused('mail', mail, mailReply)
-  const accepted: string[] = []
-  const rejected: { address: string; reply: Reply }[] = []
-  rcptReplies.forEach((reply, i) => {
-    const address = input.to[i] as string
-    if (ok(reply)) accepted.push(address)
-    else rejected.push({ address, reply })
-  })
-  const firstRejected = rejected[0]
-  if (accepted.length === 0 && firstRejected) {
-    const which = rejected.length === 1
-      ? `RCPT TO:<${firstRejected.address}>`
-      : `all ${rejected.length} recipients`
-    throw session.refused('rcpt', which, firstRejected.reply)
-  }
+  const { accepted, rejected } = verdict()
   if (chunking) {
     if (!ok(last)) throw session.refused('data', bdat, last)
     return { accepted, rejected, final: last }
