@@ -160,6 +160,14 @@ export const en: Messages = {
     codes: 'Codes',
     details: 'Details from the server',
   },
+  guide: {
+    title: 'Admin setup guide',
+    intro:
+      'The Microsoft 365 and Entra settings, in the order of the original guide. The values to copy match this deployment and the chosen token mode.',
+    mode: 'Token mode to explain',
+    who: 'Who',
+    back: 'Back to the mail settings',
+  },
   steps: {
     'smtp-auth': 'Enable SMTP AUTH for the Microsoft 365 user',
     'register-app': 'Register the app',

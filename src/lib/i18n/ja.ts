@@ -160,6 +160,14 @@ export const ja = {
     codes: 'コード',
     details: 'サーバーからの詳細',
   },
+  guide: {
+    title: '管理者向け設定ガイド',
+    intro:
+      'Microsoft 365 と Entra で行う設定を、手順書の順に説明します。コピー欄の値は、このデプロイと選んだトークン方式に合わせてあります。',
+    mode: '説明するトークン方式',
+    who: '作業する人',
+    back: 'メール設定に戻る',
+  },
   steps: {
     'smtp-auth': 'Microsoft 365 の利用者で SMTP AUTH を有効にする',
     'register-app': 'アプリを登録する',
