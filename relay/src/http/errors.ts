@@ -27,6 +27,12 @@ export interface ApiErrorDetails {
   headers?: Record<string, string>
 }
 
+/**
+ * For answers given before the request body was read (oversize): closing the connection after
+ * the answer keeps a client from reusing it while the rest of its upload is still arriving.
+ */
+export const CLOSE_CONNECTION: Record<string, string> = { Connection: 'close' }
+
 /** A failure the relay answers in the contract's shape, with the code's fixed HTTP status. */
 export class ApiError extends HTTPException {
   readonly code: ErrorCode
@@ -73,6 +79,7 @@ export function toApiError(err: unknown): ApiError {
     if (err.status === 413) {
       return new ApiError('PAYLOAD_TOO_LARGE', 'The request body is too large.', {
         hint: 'Send smaller attachments (the limit is RELAY_MAX_MESSAGE_BYTES).',
+        headers: CLOSE_CONNECTION,
       })
     }
     if (err.status === 400) {

@@ -10,7 +10,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { SendRequest, type SendSuccess } from '../../../src/lib/contract/api.ts'
 import type { AppDeps } from '../app.ts'
 import type { RelayEnv } from '../http/context.ts'
-import { ApiError } from '../http/errors.ts'
+import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
 import { checkSmtpTarget } from '../http/targets.ts'
 import { jsonBody } from '../http/validate.ts'
 import { perClientLimit } from '../middleware/rate-limit.ts'
@@ -28,6 +28,7 @@ const tooLarge = (limit: number) =>
     `The message is larger than this relay's limit of ${limit} bytes.`,
     {
       hint: 'Send smaller or fewer attachments (an administrator sets RELAY_MAX_MESSAGE_BYTES).',
+      headers: CLOSE_CONNECTION,
     },
   )
 

@@ -17,7 +17,7 @@ import {
 import { explainAadsts, findAadsts } from '../../../src/lib/contract/m365.ts'
 import type { AppDeps } from '../app.ts'
 import type { RelayEnv } from '../http/context.ts'
-import { ApiError } from '../http/errors.ts'
+import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
 import { checkTokenEndpoint } from '../http/targets.ts'
 import { postTokenForm, TokenTransportError } from '../http/token-client.ts'
 import { jsonBody } from '../http/validate.ts'
@@ -68,6 +68,7 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
       onError: () => {
         throw new ApiError('PAYLOAD_TOO_LARGE', 'The token request is too large.', {
           hint: `Token requests are at most ${MAX_TOKEN_REQUEST_BYTES} bytes.`,
+          headers: CLOSE_CONNECTION,
         })
       },
     }),

@@ -1,0 +1,527 @@
+/**
+ * A catalogue of hostile inputs against the real relay process (Node and Deno): malformed JSON,
+ * wrong types, header and command injection in every field, oversize bodies and messages, too
+ * many recipients, non-allow-listed and private targets, plain text to a TLS host, bad base64,
+ * unknown fields, foreign origins. Each is answered with its documented code, nothing reaches
+ * the SMTP server, and the relay is healthy afterwards.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_STATUS, ErrorBody, type ErrorCode } from '../../src/lib/contract/api.ts'
+import { type RelayProcess, startRelay } from '../helpers/relay-process.ts'
+import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp-peer.ts'
+import { call } from './relay-fixtures.ts'
+
+const MAX_MESSAGE_BYTES = 65_536
+
+let dir: string
+let peer: SmtpPeer
+let caFile: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'mailkey-hostile-'))
+  peer = await startSmtpPeer()
+  caFile = join(dir, 'ca.pem')
+  await writeFile(caFile, peer.caPem)
+})
+
+afterAll(async () => {
+  await peer?.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+type Json = Record<string, any>
+
+const valid = (): Json => ({
+  smtp: { host: 'localhost', port: peer.port, security: 'starttls' },
+  auth: { type: 'xoauth2', user: peer.user, accessToken: peer.token },
+  message: {
+    from: peer.user,
+    to: ['admin@contoso.example'],
+    subject: 'hello',
+    text: 'body',
+    attachments: [{ filename: 'a.txt', contentType: 'text/plain', contentBase64: 'aGVsbG8=' }],
+  },
+})
+
+/** A valid send with one change applied. */
+const send = (change: (b: Json) => void) => () => {
+  const b = valid()
+  change(b)
+  return b
+}
+
+const validToken = (): Json => ({
+  tokenEndpoint: 'https://localhost:9/t/oauth2/v2.0/token',
+  clientId: 'client',
+  clientSecret: 'secret',
+  scope: 'https://outlook.office.com/SMTP.Send offline_access',
+  grant: { type: 'refresh_token', refreshToken: 'rt' },
+})
+const token = (change: (b: Json) => void) => () => {
+  const b = validToken()
+  change(b)
+  return b
+}
+
+const addresses = (n: number) => Array.from({ length: n }, (_, i) => `r${i}@contoso.example`)
+
+interface Case {
+  name: string
+  path?: string
+  method?: 'GET' | 'POST'
+  body?: () => unknown
+  headers?: Record<string, string>
+  code: ErrorCode
+  /** The `path` the error must name. */
+  field?: string
+}
+
+const CASES: Case[] = [
+  // Malformed bodies
+  { name: 'malformed JSON', body: () => '{', code: 'INVALID_REQUEST' },
+  { name: 'truncated JSON', body: () => '{"smtp":{"host":', code: 'INVALID_REQUEST' },
+  { name: 'JSON array', body: () => '[]', code: 'INVALID_REQUEST' },
+  { name: 'JSON null', body: () => 'null', code: 'INVALID_REQUEST' },
+  { name: 'JSON string', body: () => '"hello"', code: 'INVALID_REQUEST' },
+  { name: 'empty body', body: () => '', code: 'INVALID_REQUEST' },
+  {
+    name: 'deeply nested JSON',
+    body: () => '['.repeat(100_000) + ']'.repeat(100_000),
+    code: 'INVALID_REQUEST',
+  },
+  {
+    name: 'JSON sent as text/plain',
+    body: () => JSON.stringify(valid()),
+    headers: { 'Content-Type': 'text/plain' },
+    code: 'INVALID_REQUEST',
+  },
+  { name: 'wrong method', method: 'GET', code: 'INVALID_REQUEST' },
+  // Wrong types and values
+  {
+    name: 'missing smtp',
+    body: send((b) => delete b.smtp),
+    code: 'INVALID_REQUEST',
+    field: 'smtp',
+  },
+  {
+    name: 'port as string',
+    body: send((b) => (b.smtp.port = '587')),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.port',
+  },
+  {
+    name: 'port 0',
+    body: send((b) => (b.smtp.port = 0)),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.port',
+  },
+  {
+    name: 'port 70000',
+    body: send((b) => (b.smtp.port = 70000)),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.port',
+  },
+  {
+    name: 'fractional port',
+    body: send((b) => (b.smtp.port = 587.5)),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.port',
+  },
+  {
+    name: 'unknown security',
+    body: send((b) => (b.smtp.security = 'ssl')),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.security',
+  },
+  {
+    name: 'URL as host',
+    body: send((b) => (b.smtp.host = 'https://smtp.office365.com')),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.host',
+  },
+  {
+    name: 'unknown auth type',
+    body: send((b) => (b.auth.type = 'cram-md5')),
+    code: 'INVALID_REQUEST',
+    field: 'auth.type',
+  },
+  {
+    name: 'missing access token',
+    body: send((b) => delete b.auth.accessToken),
+    code: 'INVALID_REQUEST',
+    field: 'auth.accessToken',
+  },
+  {
+    name: 'text as object',
+    body: send((b) => (b.message.text = { a: 1 })),
+    code: 'INVALID_REQUEST',
+    field: 'message.text',
+  },
+  {
+    name: 'not an address',
+    body: send((b) => (b.message.from = 'not-an-address')),
+    code: 'INVALID_REQUEST',
+    field: 'message.from',
+  },
+  // Injection: CR, LF and NUL in every header field, address, file name and SMTP argument
+  {
+    name: 'CRLF in host',
+    body: send((b) => (b.smtp.host = 'localhost\r\nMAIL FROM:<x@y>')),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.host',
+  },
+  {
+    name: 'NUL in host',
+    body: send((b) => (b.smtp.host = 'localhost\0')),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.host',
+  },
+  {
+    name: 'CRLF in access token',
+    body: send((b) => (b.auth.accessToken = 'tok\r\nRCPT TO:<x@evil.example>')),
+    code: 'INVALID_REQUEST',
+    field: 'auth.accessToken',
+  },
+  {
+    name: 'CRLF in user',
+    body: send((b) => (b.auth.user = 'a@b.example\r\nQUIT')),
+    code: 'INVALID_REQUEST',
+    field: 'auth.user',
+  },
+  {
+    name: 'NUL in password',
+    body: send((b) => (b.auth = { type: 'plain', user: 'u', password: 'p\0w' })),
+    code: 'INVALID_REQUEST',
+    field: 'auth.password',
+  },
+  {
+    name: 'CRLF in from',
+    body: send((b) => (b.message.from = 'a@b.example\r\nBcc: z@evil.example')),
+    code: 'INVALID_REQUEST',
+    field: 'message.from',
+  },
+  {
+    name: 'LF in to',
+    body: send((b) => (b.message.to = ['a@b.example\nBcc: z@evil.example'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.to.0',
+  },
+  {
+    name: 'NUL in to',
+    body: send((b) => (b.message.to = ['a\0@b.example'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.to.0',
+  },
+  {
+    name: 'CR in cc',
+    body: send((b) => (b.message.cc = ['a@b.example\rX: y'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.cc.0',
+  },
+  {
+    name: 'CRLF in bcc',
+    body: send((b) => (b.message.bcc = ['a@b.example\r\n'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.bcc.0',
+  },
+  {
+    name: 'CRLF in display name',
+    body: send((b) => (b.message.to = ['Eve\r\nBcc: z@evil.example <a@b.example>'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.to.0',
+  },
+  {
+    name: 'CRLF in subject',
+    body: send((b) => (b.message.subject = 'Hi\r\nBcc: z@evil.example')),
+    code: 'INVALID_REQUEST',
+    field: 'message.subject',
+  },
+  {
+    name: 'LF in subject',
+    body: send((b) => (b.message.subject = 'Hi\nX-Evil: 1')),
+    code: 'INVALID_REQUEST',
+    field: 'message.subject',
+  },
+  {
+    name: 'CRLF in file name',
+    body: send((b) => (b.message.attachments[0].filename = 'a.txt\r\nContent-Type: text/html')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.filename',
+  },
+  {
+    name: 'NUL in file name',
+    body: send((b) => (b.message.attachments[0].filename = 'a\0.txt')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.filename',
+  },
+  {
+    name: 'CRLF in content type',
+    body: send((b) => (b.message.attachments[0].contentType = 'text/plain\r\nX: y')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.contentType',
+  },
+  {
+    name: 'bad content type',
+    body: send((b) => (b.message.attachments[0].contentType = 'pdf')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.contentType',
+  },
+  // Attachments' base64
+  {
+    name: 'base64 with bad characters',
+    body: send((b) => (b.message.attachments[0].contentBase64 = '!!!!')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.contentBase64',
+  },
+  {
+    name: 'base64 with spaces',
+    body: send((b) => (b.message.attachments[0].contentBase64 = 'aGVs bG8=')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.contentBase64',
+  },
+  {
+    name: 'base64 without padding',
+    body: send((b) => (b.message.attachments[0].contentBase64 = 'aGVsbG8')),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments.0.contentBase64',
+  },
+  {
+    name: 'too many attachments',
+    body: send((b) => (b.message.attachments = Array(21).fill(b.message.attachments[0]))),
+    code: 'INVALID_REQUEST',
+    field: 'message.attachments',
+  },
+  // Recipients
+  {
+    name: '101 recipients in to',
+    body: send((b) => (b.message.to = addresses(101))),
+    code: 'INVALID_REQUEST',
+    field: 'message.to',
+  },
+  {
+    name: '101 recipients across to and cc',
+    body: send((b) => {
+      b.message.to = addresses(60)
+      b.message.cc = addresses(41)
+    }),
+    code: 'INVALID_REQUEST',
+    field: 'message.to',
+  },
+  {
+    name: 'no recipient',
+    body: send((b) => (b.message.to = [])),
+    code: 'INVALID_REQUEST',
+    field: 'message.to',
+  },
+  // Unknown fields (no option may loosen checks)
+  {
+    name: 'unknown top-level field',
+    body: send((b) => (b.debug = true)),
+    code: 'INVALID_REQUEST',
+    field: 'debug',
+  },
+  {
+    name: 'rejectUnauthorized in smtp',
+    body: send((b) => (b.smtp.rejectUnauthorized = false)),
+    code: 'INVALID_REQUEST',
+    field: 'smtp.rejectUnauthorized',
+  },
+  {
+    name: 'raw headers in message',
+    body: send((b) => (b.message.headers = { Bcc: 'z@evil.example' })),
+    code: 'INVALID_REQUEST',
+    field: 'message.headers',
+  },
+  {
+    name: '__proto__ key',
+    body: () => JSON.stringify(valid()).replace('{', '{"__proto__":{"admin":true},'),
+    code: 'INVALID_REQUEST',
+  },
+  // Size
+  {
+    name: 'body over the limit',
+    body: send((b) => (b.message.text = 'x'.repeat(MAX_MESSAGE_BYTES + 300_000))),
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  {
+    name: 'encoded message over the limit',
+    body: send((
+      b,
+    ) => (b.message.attachments[0].contentBase64 = Buffer.alloc(MAX_MESSAGE_BYTES).toString(
+      'base64',
+    ))),
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+  // Targets
+  {
+    name: 'host not allow-listed',
+    body: send((b) => (b.smtp = { host: 'smtp.gmail.com', port: 587, security: 'starttls' })),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'allow-listed host, other port',
+    body: send((b) => (b.smtp.port = 25)),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'private address',
+    body: send((b) => (b.smtp.host = '10.0.0.1')),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'loopback by address',
+    body: send((b) => (b.smtp.host = '127.0.0.1')),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'IPv6 loopback',
+    body: send((b) => (b.smtp = { host: '[::1]', port: 25, security: 'starttls' })),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'cloud metadata address',
+    body: send((b) => (b.smtp = { host: '169.254.169.254', port: 80, security: 'tls' })),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'security none to a TLS host',
+    body: send((b) => (b.smtp.security = 'none')),
+    code: 'HOST_NOT_ALLOWED',
+    field: 'smtp.security',
+  },
+  // Origins
+  {
+    name: 'foreign origin',
+    body: valid,
+    headers: { Origin: 'https://evil.example' },
+    code: 'ORIGIN_NOT_ALLOWED',
+  },
+  { name: 'null origin', body: valid, headers: { Origin: 'null' }, code: 'ORIGIN_NOT_ALLOWED' },
+  // Token endpoint
+  {
+    name: 'token: http endpoint',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = 'http://localhost:9/t/oauth2/v2.0/token')),
+    code: 'INVALID_REQUEST',
+    field: 'tokenEndpoint',
+  },
+  {
+    name: 'token: not allow-listed',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = 'https://evil.example/t/oauth2/v2.0/token')),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'token: metadata address',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = 'https://169.254.169.254/t/oauth2/v2.0/token')),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'token: not a token path',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = 'https://localhost:9/t/oauth2/v2.0/authorize')),
+    code: 'INVALID_REQUEST',
+    field: 'tokenEndpoint',
+  },
+  {
+    name: 'token: credentials in URL',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = 'https://a:b@localhost:9/t/oauth2/v2.0/token')),
+    code: 'INVALID_REQUEST',
+    field: 'tokenEndpoint',
+  },
+  {
+    name: 'token: CRLF in secret',
+    path: '/api/token',
+    body: token((b) => (b.clientSecret = 's\r\nx')),
+    code: 'INVALID_REQUEST',
+    field: 'clientSecret',
+  },
+  {
+    name: 'token: client credentials grant',
+    path: '/api/token',
+    body: token((b) => (b.grant = { type: 'client_credentials' })),
+    code: 'INVALID_REQUEST',
+    field: 'grant.type',
+  },
+  {
+    name: 'token: oversize',
+    path: '/api/token',
+    body: token((b) => (b.clientId = 'x'.repeat(70_000))),
+    code: 'PAYLOAD_TOO_LARGE',
+  },
+]
+
+describe.each(['node', 'deno'] as const)('hostile inputs against the relay on %s', (runtime) => {
+  let relay: RelayProcess
+
+  beforeAll(async () => {
+    relay = await startRelay({
+      runtime,
+      env: {
+        RELAY_SMTP_HOSTS: `localhost:${peer.port}`,
+        RELAY_TOKEN_HOSTS: 'localhost:9',
+        RELAY_CA_FILE: caFile,
+        RELAY_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
+        RELAY_RATE_LIMIT: '10000',
+        RELAY_STATIC_DIR: join(dir, 'no-page'),
+      },
+    })
+  })
+
+  afterAll(async () => {
+    expect(await relay?.stop()).toBe(0)
+  })
+
+  it('has at least 40 cases', () => {
+    expect(CASES.length).toBeGreaterThanOrEqual(40)
+  })
+
+  it.each(CASES)('$name → $code', async (c) => {
+    const before = peer.messages.length
+    const res = await call(
+      relay.url,
+      c.path ?? '/api/send',
+      c.method === 'GET' ? undefined : c.body?.(),
+      c.headers,
+    )
+    const body = ErrorBody.parse(res.json)
+    expect({ status: res.status, code: body.error.code }).toEqual({
+      status: ERROR_STATUS[c.code],
+      code: c.code,
+    })
+    if (c.field !== undefined) expect(body.error.path).toBe(c.field)
+    expect(body.error.message.length).toBeGreaterThan(0)
+    expect(peer.messages.length).toBe(before)
+  })
+
+  it('is healthy afterwards and still sends', async () => {
+    expect((await call(relay.url, '/api/health')).status).toBe(200)
+    const res = await call(relay.url, '/api/send', valid())
+    expect(res.status).toBe(200)
+    expect(relay.exitCode()).toBeNull()
+  })
+})
+
+describe('a flood from one address', () => {
+  it('is answered RATE_LIMITED with Retry-After, the relay stays up', async () => {
+    const relay = await startRelay({ runtime: 'node', env: { RELAY_RATE_LIMIT: '3' } })
+    try {
+      const codes: number[] = []
+      for (let i = 0; i < 6; i++) codes.push((await call(relay.url, '/api/send', '{')).status)
+      expect(codes).toEqual([400, 400, 400, 429, 429, 429])
+      const res = await call(relay.url, '/api/token', '{')
+      expect(res.status).toBe(400)
+      const limited = await call(relay.url, '/api/send', '{')
+      expect(ErrorBody.parse(limited.json).error.code).toBe('RATE_LIMITED')
+      expect(Number(limited.headers.get('Retry-After'))).toBeGreaterThan(0)
+      expect((await call(relay.url, '/api/health')).status).toBe(200)
+    } finally {
+      await relay.stop()
+    }
+  })
+})
