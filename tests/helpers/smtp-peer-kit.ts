@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { sendMail } from '../../relay/src/smtp/index.ts'
 import type { SendOptions } from '../../relay/src/smtp/types.ts'
+import { scriptedPeer, type ScriptOutcome, type Step } from './smtp-peer-scripted.ts'
 
 export const enc = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -28,5 +30,23 @@ export function options(port: number, extra: Partial<SendOptions> = {}): SendOpt
     message: enc('Subject: t\r\n\r\nhi\r\n'),
     clientName: CLIENT,
     ...extra,
+  }
+}
+
+/**
+ * Plays `steps` on a scripted peer, sends one message to it with `options(port, extra)`, and
+ * returns what `sendMail` gave (result or error) and the peer's outcome; the peer is closed.
+ */
+export async function runScript(
+  steps: Step[],
+  extra: Partial<SendOptions> = {},
+  peerOpts: Parameters<typeof scriptedPeer>[1] = {}
+): Promise<{ result: unknown; outcome: ScriptOutcome }> {
+  const peer = await scriptedPeer(steps, peerOpts)
+  try {
+    const result = await sendMail(options(peer.port, extra)).catch((e: unknown) => e)
+    return { result, outcome: await peer.done }
+  } finally {
+    await peer.close()
   }
 }
