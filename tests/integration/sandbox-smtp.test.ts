@@ -1,0 +1,158 @@
+/**
+ * The sandbox SMTP server and inbox, in-process: each user through the real SMTP engine with
+ * the Microsoft 365 reply it must get, and the inbox and switch routes.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { decodeJwt, importJWK, SignJWT } from 'jose'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildMessage } from '../../relay/src/mime/index.ts'
+import { sendMail, SmtpError, type SendOptions } from '../../relay/src/smtp/index.ts'
+import { HANAKO, JIRO, SHARED, startFixture, TARO, type Fixture, type Info } from './sandbox-fixture.ts'
+
+let fx: Fixture
+let sandbox: Fixture['sandbox']
+let info: Info
+let dataDir: string
+
+beforeAll(async () => {
+  fx = await startFixture()
+  ;({ sandbox, info, dataDir } = fx)
+})
+
+afterAll(async () => {
+  await fx?.close()
+})
+
+describe('SMTP server', () => {
+  async function trySend(over: Partial<SendOptions> & { from?: string; user?: string; token?: string }) {
+    const from = over.from ?? TARO.upn
+    const built = await buildMessage({
+      from: `山田 太郎 <${from}>`,
+      to: ['admin@sandbox.mailkey.test'],
+      subject: 'テストメール ✓',
+      text: '本文です。',
+      html: '<p>本文 <b>HTML</b></p>',
+      attachments: [{ filename: '報告書.txt', contentType: 'text/plain', contentBase64: Buffer.from('報告').toString('base64') }],
+    })
+    return sendMail({
+      host: sandbox.info.smtp.host,
+      port: sandbox.info.smtp.port,
+      security: 'starttls',
+      connectAddress: '127.0.0.1',
+      ca: sandbox.caPem,
+      auth: { type: 'xoauth2', user: over.user ?? from, accessToken: over.token ?? '' },
+      envelope: built.envelope,
+      message: built.raw,
+      eightBit: built.eightBit,
+      ...over,
+    })
+  }
+
+  async function failure(promise: Promise<unknown>): Promise<SmtpError> {
+    const err = await promise.then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    expect(err).toBeInstanceOf(SmtpError)
+    return err as SmtpError
+  }
+
+  const replyText = (e: SmtpError) => `${e.reply?.code} ${e.reply?.enhanced ?? ''} ${e.reply?.lines.join(' ')}`
+
+  it('taro: accepted, kept in the inbox with decoded fields and attachments', async () => {
+    const { form, browser } = await fx.webTokens(TARO)
+    const token = String((await browser.request(info.tokenEndpoint, { form })).json().access_token)
+    const result = await trySend({ token })
+    expect(result.response).toMatch(/^250 2\.0\.0 OK </)
+    expect(result.transcript.some((l) => /AUTH XOAUTH2/.test(l.line))).toBe(true)
+
+    const list = (await (await sandbox.routes.request('/messages')).json()) as { messages: Record<string, unknown>[] }
+    const message = list.messages[0] as Record<string, any>
+    expect(message).toMatchObject({ subject: 'テストメール ✓', from: `山田 太郎 <${TARO.upn}>`, to: ['admin@sandbox.mailkey.test'] })
+    expect(message.text.trim()).toBe('本文です。')
+    expect(message.html).toContain('<b>HTML</b>')
+    expect(message.attachments[0]).toMatchObject({ filename: '報告書.txt', contentType: 'text/plain' })
+    const raw = await sandbox.routes.request(`/messages/${message.id}/raw`)
+    expect(raw.headers.get('content-type')).toBe('message/rfc822')
+    const attachment = await sandbox.routes.request(`/messages/${message.id}/attachments/0`)
+    expect(await attachment.text()).toBe('報告')
+    expect(attachment.headers.get('content-disposition')).toContain("filename*=UTF-8''%E5%A0%B1")
+    const page = await (await sandbox.routes.request('/inbox')).text()
+    expect(page).toContain('テストメール ✓')
+    expect(page).toContain('&lt;p&gt;本文 &lt;b&gt;HTML&lt;/b&gt;&lt;/p&gt;')
+    expect(page).not.toContain('<script')
+    const files = await readdir(join(dataDir, 'sandbox', 'inbox'))
+    expect(files.some((f) => f.endsWith(`${message.id}.eml`))).toBe(true)
+
+    // Sending as the shared mailbox without Send As: refused at the end of DATA.
+    const denied = await failure(trySend({ token, from: SHARED, user: TARO.upn }))
+    expect(replyText(denied)).toContain('554 5.2.252 SendAsDenied;')
+    expect(denied.stage).toBe('data')
+    // XOAUTH2 as the shared mailbox with taro's token: user= does not match.
+    expect(replyText(await failure(trySend({ token, from: SHARED })))).toContain('535 5.7.3')
+    // The whole tenant's SMTP AUTH off.
+    await fx.setSwitches({ tenantSmtpAuthDisabled: true })
+    const tenant = await failure(trySend({ token }))
+    await fx.setSwitches({ tenantSmtpAuthDisabled: false })
+    expect(replyText(tenant)).toContain('535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant')
+  })
+
+  it('hanako: SMTP AUTH disabled for the mailbox gives 535 5.7.139', async () => {
+    const { form, browser } = await fx.webTokens(HANAKO)
+    const token = String((await browser.request(info.tokenEndpoint, { form })).json().access_token)
+    const err = await failure(trySend({ token, from: HANAKO.upn }))
+    expect(replyText(err)).toContain(
+      '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox. Visit https://aka.ms/smtp_auth_disabled'
+    )
+  })
+
+  it('jiro: a token without SMTP.Send gives 535 5.7.3', async () => {
+    const { form, browser } = await fx.webTokens(JIRO, 'https://outlook.office.com/.default openid profile offline_access')
+    const answer = (await browser.request(info.tokenEndpoint, { form })).json()
+    expect(decodeJwt(String(answer.access_token)).scp).toBe('IMAP.AccessAsUser.All')
+    expect(replyText(await failure(trySend({ token: String(answer.access_token), from: JIRO.upn })))).toContain(
+      '535 5.7.3 Authentication unsuccessful'
+    )
+  })
+
+  it('expired, foreign and wrong-audience tokens give 535 5.7.3; passwords 5.7.139; no AUTH 530 5.7.57', async () => {
+    const jwk = JSON.parse(await readFile(join(dataDir, 'sandbox', 'signing-key.json'), 'utf8')) as Record<string, string>
+    const key = await importJWK(jwk, 'RS256')
+    const sign = (claims: Record<string, unknown>, exp: number) =>
+      new SignJWT({ scp: 'SMTP.Send', upn: TARO.upn, ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: jwk.kid ?? '' })
+        .setIssuer(`${info.authority}/v2.0`)
+        .setAudience(String(claims.aud ?? 'https://outlook.office.com'))
+        .setIssuedAt(exp - 3600)
+        .setExpirationTime(exp)
+        .sign(key)
+    const now = Math.floor(Date.now() / 1000)
+    const expired = await sign({}, now - 60)
+    const otherAudience = await sign({ aud: 'https://graph.microsoft.com' }, now + 600)
+    for (const token of [expired, otherAudience, 'not-a-jwt']) {
+      expect(replyText(await failure(trySend({ token })))).toContain('535 5.7.3 Authentication unsuccessful')
+    }
+    const basic = await failure(trySend({ auth: { type: 'login', user: TARO.upn, password: TARO.password } }))
+    expect(replyText(basic)).toContain('535 5.7.139 Authentication unsuccessful, basic authentication is disabled.')
+    const none = await failure(trySend({ auth: { type: 'none' } }))
+    expect(replyText(none)).toContain('530 5.7.57 Client not authenticated to send mail')
+  })
+})
+
+describe('sandbox routes', () => {
+  it('switches: GET, PUT with validation', async () => {
+    const get = (await (await sandbox.routes.request('/switches')).json()) as { switches: Record<string, boolean> }
+    expect(get.switches.webSecretExpired).toBe(false)
+    const bad = await sandbox.routes.request('/switches', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ unknownSwitch: true }),
+    })
+    expect(bad.status).toBe(400)
+    const page = await (await sandbox.routes.request('/inbox?lang=en')).text()
+    expect(page).toContain('Failure switches')
+    expect(page).toContain('webSecretExpired')
+    expect((await sandbox.routes.request('/ca.pem')).status).toBe(200)
+  })
+})
