@@ -63,6 +63,7 @@ describe('the Microsoft 365 table', () => {
     [432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded', 'smtp-4.3.2-thread-limit'],
     [421, '4.7.66 TLS 1.0 and 1.1 are not supported.', 'smtp-4.7.66'],
     [501, '5.5.124 Invalid XOAUTH2 auth data - User address provided is not valid', 'smtp-5.5.124'],
+    [552, '5.3.4 Message size exceeds fixed maximum message size', 'smtp-5.3.4'],
   ])('explains %i %s', (code, text, id) => {
     expect(explainSmtpReply({ code, text })?.id).toBe(id)
     const enhanced = text.split(' ')[0]
@@ -77,12 +78,12 @@ describe('the Microsoft 365 table', () => {
 
   it('explains every AADSTS code of the facts', () => {
     const codes =
-      '9002326 9002327 7000218 700025 7000222 7000215 50011 500113 65001 90094 65004 700054 700051 70005 700084 700082 70008 70043 50173 54005 900144 50194 700016 530035 53003 50076 501481'
+      '9002326 9002327 7000218 700025 7000222 7000215 50011 500113 65001 90094 65004 700054 700051 70005 700084 700082 70008 70043 50173 54005 900144 50194 700016 530035 53003 50076 501481 50057 50126 70000 70011 9002313'
     for (const code of codes.split(' ')) {
       expect(explainAadsts(`AADSTS${code}`)?.id).toBe(`aadsts-${code}`)
       expect(explainAadsts(Number(code))?.id).toBe(`aadsts-${code}`)
     }
-    expect(AADSTS_EXPLANATIONS.length).toBe(27)
+    expect(AADSTS_EXPLANATIONS.length).toBe(32)
     expect(SMTP_EXPLANATIONS.length).toBeGreaterThanOrEqual(19)
     expect(explainAadsts('AADSTS1')).toBeUndefined()
   })

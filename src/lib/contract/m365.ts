@@ -231,6 +231,12 @@ export const SMTP_EXPLANATIONS: readonly M365Explanation[] = [
       'Choose StartTLS (port 587) under SSL; the relay always uses TLS 1.2 or later, so check any proxy in between.',
     seedStep: 'mail-settings',
   }),
+  smtp('smtp-5.3.4', { enhanced: '5.3.4' }, {
+    apiCode: 'MESSAGE_REJECTED',
+    summary: "The message is larger than the server's size limit.",
+    hint: 'Send smaller or fewer attachments (Exchange Online: 35 MB by default, after encoding).',
+    seedStep: 'none',
+  }),
   smtp('smtp-5.5.124', { enhanced: '5.5.124' }, {
     apiCode: 'AUTH_FAILED',
     summary: 'The user name sent with the token is not a valid address.',
@@ -403,6 +409,36 @@ export const AADSTS_EXPLANATIONS: readonly M365Explanation[] = [
     'sign-in',
     'The PKCE code verifier did not match the code challenge.',
     'Sign in again with [Sign in].',
+  ),
+  aad(
+    '50057',
+    'sign-in',
+    'The user account is disabled (a shared mailbox cannot sign in).',
+    'Sign in as a licensed user. To send from a shared mailbox, sign in as a user with Send As on it and use the shared address as From.',
+  ),
+  aad(
+    '50126',
+    'sign-in',
+    'The user name or password is wrong.',
+    'Sign in again with [Sign in] and check the user name and password.',
+  ),
+  aad(
+    '70000',
+    'sign-in',
+    'The code or grant is not valid (expired, already used, or for another app).',
+    'Sign in again with [Sign in].',
+  ),
+  aad(
+    '70011',
+    'api-permissions',
+    'The requested scope is not valid.',
+    `Request https://outlook.office.com/SMTP.Send with offline_access, openid and profile, and check ${STEP.permissions}.`,
+  ),
+  aad(
+    '9002313',
+    'none',
+    'The token request was malformed.',
+    'Check the token endpoint URL and the redirect URI; sign in again with [Sign in].',
   ),
 ]
 
