@@ -140,7 +140,7 @@ export async function signInMsal(s: MsalSettings, interactive: boolean): Promise
       }
     }
     if (!interactive) throw new AuthFailure('msal', { detail: 'no_account' })
-    const r = await pca.acquireTokenPopup({ scopes: SCOPES })
+    const r = await pca.acquireTokenPopup({ scopes: SCOPES, prompt: 'select_account' })
     pca.setActiveAccount(r.account)
     return toTokenSet(r)
   } catch (e) {

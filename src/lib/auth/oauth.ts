@@ -47,6 +47,8 @@ export function authorizeUrl(p: AuthorizeParams): string {
   q.set('scope', p.scope)
   q.set('state', p.state)
   q.set('nonce', p.nonce)
+  // The admin's browser is often signed in as the admin, not as the sending mailbox.
+  q.set('prompt', 'select_account')
   if (p.codeChallenge) {
     q.set('code_challenge', p.codeChallenge)
     q.set('code_challenge_method', 'S256')

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import '../zod-csp.ts'
 import { z } from 'zod'
 import {
   ErrorBody,

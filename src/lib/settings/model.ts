@@ -42,6 +42,20 @@ export interface Settings {
   from: string
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+export function isGuid(s: string): boolean {
+  return GUID.test(s.trim())
+}
+
+/**
+ * True when the client secret looks like its Secret ID (a GUID, the column next to Value in
+ * Entra) rather than its Value (about 40 characters with `~` and `.`).
+ */
+export function secretLooksLikeId(secret: string): boolean {
+  return isGuid(secret)
+}
+
 /** The placeholder of the seed's endpoints. */
 export const TENANT_PLACEHOLDER = '{YourTenantId}'
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import '../zod-csp.ts'
 import { z } from 'zod'
 import { Security } from '../contract/api.ts'
 import { AUTH_TYPES, defaultSettings, PRESETS, TOKEN_MODES, type Settings } from './model.ts'

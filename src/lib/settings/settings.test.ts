@@ -6,6 +6,7 @@ import {
   M365_AUTHORIZE,
   M365_TOKEN,
   sandboxClientId,
+  secretLooksLikeId,
   tenantOf,
   withTenant,
   type SandboxValues,
@@ -95,8 +96,10 @@ describe('validate', () => {
     expect(e.from).toBeUndefined()
   })
 
-  it('recognises a secret ID entered instead of the value', () => {
-    expect(validate({ ...filled, clientSecret: CID }, 'save').clientSecret).toBe('error.secretLooksLikeId')
+  it('warns about a secret ID entered instead of the value, without refusing it', () => {
+    expect(secretLooksLikeId(CID)).toBe(true)
+    expect(secretLooksLikeId(sandbox.clientSecret)).toBe(false)
+    expect(validate({ ...filled, clientSecret: CID }, 'signin').clientSecret).toBeUndefined()
   })
 
   it('requires the secret for web-secret sign-in only', () => {

@@ -7,21 +7,17 @@
  *
  * @module
  */
+import '../zod-csp.ts'
 import { HostName, MailboxText, Security, SmtpTarget } from '../contract/api.ts'
 import type { MessageKey } from '../i18n/types.ts'
 import { daysUntil } from './expiry.ts'
-import { TENANT_PLACEHOLDER, type Settings } from './model.ts'
+import { isGuid, TENANT_PLACEHOLDER, type Settings } from './model.ts'
 
 export type Purpose = 'save' | 'signin' | 'send'
 export type FieldErrors = Partial<Record<keyof Settings, MessageKey>>
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /** A tenant is named by its GUID or one of its domains (contoso.onmicrosoft.com). */
 const TENANT_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i
-
-export function isGuid(s: string): boolean {
-  return GUID.test(s.trim())
-}
 
 /** Longest lifetime Entra allows for a client secret (the seed: at most 2 years). */
 const MAX_SECRET_DAYS = 2 * 366
@@ -95,8 +91,8 @@ export function validate(s: Settings, purpose: Purpose, now = new Date()): Field
     if (tenant && !isGuid(tenant) && !TENANT_DOMAIN.test(tenant)) e.tenantId = 'error.guid'
     if (s.clientId.trim() && !isGuid(s.clientId)) e.clientId = 'error.guid'
     if (purpose === 'signin') need('clientId', s.clientId)
-    // A GUID is what the Secret ID column shows; Values are 40 characters with `~` and `.`.
-    if (isGuid(s.clientSecret)) e.clientSecret = 'error.secretLooksLikeId'
+    // A GUID-shaped secret is probably the Secret ID: warned next to the field (model.ts
+    // secretLooksLikeId), not refused, so Entra's own answer (AADSTS7000215) can confirm it.
     if (purpose === 'signin' && s.tokenMode === 'web-secret') need('clientSecret', s.clientSecret)
     const endpointsTyped = s.authorizeEndpoint.trim() || s.tokenEndpoint.trim()
     if (purpose === 'signin' || endpointsTyped) {

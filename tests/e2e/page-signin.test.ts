@@ -1,0 +1,53 @@
+/**
+ * The settings page in Debian Chromium against the sandbox tenant, for each token mode:
+ * Sandbox preset → sign in through the popup → test send → success → the message in the
+ * sandbox inbox. No CSP violation or page error may occur on the page's origin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  inbox,
+  openPage,
+  screenshot,
+  sendTest,
+  signIn,
+  startPageEnv,
+  USERS,
+  useSandbox,
+  type PageEnv,
+} from './page-harness.ts'
+
+let env: PageEnv
+
+beforeAll(async () => {
+  env = await startPageEnv()
+})
+
+afterAll(async () => {
+  await env?.stop()
+})
+
+describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', (mode) => {
+  it('signs in through the popup and sends a test message that arrives', async () => {
+    const { page, context, problems } = await openPage(env)
+    await useSandbox(page, mode)
+    await screenshot(page, `${mode}-1-form`)
+    await signIn(page, USERS.works)
+    const status = page.locator('#signin-status')
+    expect(await status.getAttribute('data-state')).toBe('signedIn')
+    expect(await status.textContent()).toContain(`${USERS.works.upn} としてサインインしています`)
+    expect(await status.textContent()).toContain('https://outlook.office.com/SMTP.Send')
+    expect(await page.locator('#signin-countdown').textContent()).toMatch(/残り \d+ 分/)
+    await screenshot(page, `${mode}-2-signed-in`)
+
+    expect(await sendTest(page)).toBe('ok')
+    const reply = await page.locator('#send-status .final-reply').textContent()
+    expect(reply).toMatch(/^250 /)
+    expect(await page.locator('#send-status').textContent()).toContain('送信に成功しました')
+    await screenshot(page, `${mode}-3-sent`)
+
+    const messages = await inbox(env)
+    expect(messages.some((m) => String(m.subject).startsWith('mailkey テストメール'))).toBe(true)
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})
