@@ -50,7 +50,20 @@ export interface AppDeps {
   log?: LogFn
 }
 
-export function createApp(deps: AppDeps): Hono<RelayEnv> {
+/**
+ * The client's address: the connection's peer, or behind a trusted reverse proxy the last
+ * X-Forwarded-For entry (earlier entries are whatever the client claimed).
+ */
+function clientAddressOf(deps: AppDeps): (c: Context) => string {
+  if (!deps.config.trustProxy) return deps.clientAddress
+  return (c) => {
+    const forwarded = c.req.header('X-Forwarded-For')?.split(',').at(-1)?.trim()
+    return forwarded || deps.clientAddress(c)
+  }
+}
+
+export function createApp(input: AppDeps): Hono<RelayEnv> {
+  const deps: AppDeps = { ...input, clientAddress: clientAddressOf(input) }
   const log = deps.log ?? stdoutLog
   const app = new Hono<RelayEnv>()
   app.use(requestLog({ log }))

@@ -121,3 +121,11 @@ describe('loadConfig', () => {
     expect(parseHostEntry('host:99999', false)).toBeUndefined()
   })
 })
+
+describe('RELAY_TRUST_PROXY', () => {
+  it('is off by default and read as 1/0', () => {
+    expect(loadConfig({}).trustProxy).toBe(false)
+    expect(loadConfig({ RELAY_TRUST_PROXY: '1' }).trustProxy).toBe(true)
+    expect(() => loadConfig({ RELAY_TRUST_PROXY: 'maybe' })).toThrow(/^RELAY_TRUST_PROXY: /)
+  })
+})

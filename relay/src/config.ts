@@ -38,6 +38,11 @@ export interface RelayConfig {
    */
   publicOrigin: string
   sandbox: boolean
+  /**
+   * Behind a reverse proxy (RELAY_TRUST_PROXY=1): the client address for the rate limit is the
+   * last X-Forwarded-For entry, the one the proxy appended; otherwise the connection's peer.
+   */
+  trustProxy: boolean
   /** Ports of the sandbox's IdP and SMTP server (RELAY_SANDBOX_IDP_PORT / _SMTP_PORT; 0 = any). */
   sandboxIdpPort?: number
   sandboxSmtpPort?: number
@@ -163,6 +168,10 @@ const EnvSchema = z.object({
     .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
     .optional()
     .transform((v) => v === '1' || v === 'true'),
+  RELAY_TRUST_PROXY: z
+    .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
   RELAY_SANDBOX_IDP_PORT: integer(0, 65535, -1),
   RELAY_SANDBOX_SMTP_PORT: integer(0, 65535, -1),
   RELAY_MAX_MESSAGE_BYTES: integer(1024, MAX_MESSAGE_BYTES_CEILING, DEFAULT_MAX_MESSAGE_BYTES),
@@ -225,6 +234,7 @@ export function loadConfig(
         ? `http://localhost:${v.PORT}`
         : (ownOrigins(v.HOST, v.PORT)[0] ?? '')),
     sandbox: v.RELAY_SANDBOX,
+    trustProxy: v.RELAY_TRUST_PROXY,
     ...(v.RELAY_SANDBOX_IDP_PORT >= 0 && { sandboxIdpPort: v.RELAY_SANDBOX_IDP_PORT }),
     ...(v.RELAY_SANDBOX_SMTP_PORT >= 0 && { sandboxSmtpPort: v.RELAY_SANDBOX_SMTP_PORT }),
     maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,

@@ -380,6 +380,15 @@ describe('POST /api/send', () => {
     expect(other.status).toBe(400)
   })
 
+  it('rate-limits by the proxy-appended X-Forwarded-For entry when RELAY_TRUST_PROXY=1', async () => {
+    const { app: a } = app({ RELAY_RATE_LIMIT: '1', RELAY_TRUST_PROXY: '1' })
+    const via = (chain: string) => postJson(a, '/api/send', {}, { 'X-Forwarded-For': chain })
+    expect((await via('203.0.113.9, 198.51.100.20')).status).toBe(400)
+    // The client's own claim (first entry) changes nothing: the proxy's entry is the same.
+    expect((await via('203.0.113.10, 198.51.100.20')).status).toBe(429)
+    expect((await via('198.51.100.21')).status).toBe(400)
+  })
+
   it('INTERNAL for an unexpected failure, without its message', async () => {
     const logs: Record<string, unknown>[] = []
     const { app: a } = app({}, {
