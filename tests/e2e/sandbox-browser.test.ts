@@ -17,8 +17,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../helpers/ports.ts'
-import { ROOT, startRelay, type RelayProcess } from '../helpers/relay-process.ts'
+import { ROOT, type RelayProcess } from '../helpers/relay-process.ts'
+import { startSandboxRelay } from '../integration/sandbox-fixture.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const SCOPE = 'https://outlook.office.com/SMTP.Send openid profile offline_access'
@@ -59,19 +59,10 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mailkey-sandbox-e2e-'))
   harness = await startHarness()
   harnessOrigin = `http://localhost:${(harness.address() as AddressInfo).port}`
-  const relayPort = await freePort()
-  relay = await startRelay({
-    runtime: 'node',
-    env: {
-      PORT: String(relayPort),
-      // The first origin is the sandbox's public origin: the SPA redirect goes to the harness.
-      RELAY_ORIGINS: `${harnessOrigin},http://localhost:${relayPort}`,
-      RELAY_SANDBOX: '1',
-      RELAY_DATA_DIR: dataDir,
-      RELAY_SANDBOX_IDP_PORT: String(await freePort()),
-      RELAY_SANDBOX_SMTP_PORT: String(await freePort()),
-    },
-  })
+  // The first origin is the sandbox's public origin: the SPA redirect goes to the harness.
+  relay = await startSandboxRelay(dataDir, (relayPort) => ({
+    RELAY_ORIGINS: `${harnessOrigin},http://localhost:${relayPort}`,
+  }))
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -171,8 +162,17 @@ describe.skipIf(!existsSync(CHROMIUM))('sandbox in Chromium', () => {
     expect(inbox.messages[0]).toMatchObject({ subject: 'ブラウザからのテスト', from: '山田 太郎 <taro@sandbox.mailkey.test>' })
 
     // The inbox page renders in the browser under the relay's headers.
-    await page.goto(`${origin}/api/sandbox/inbox`)
+    await page.goto(`${origin}/api/sandbox/inbox?lang=ja`)
     expect(await page.locator('h2').filter({ hasText: 'ブラウザからのテスト' }).count()).toBe(1)
+    // Its switch buttons are plain forms: turn one on and off again.
+    const toggle = page.locator('form:has(input[name=webSecretExpired]) button')
+    await Promise.all([page.waitForNavigation(), toggle.click()])
+    const switches = async () =>
+      ((await (await fetch(`${relay.url}/api/sandbox/switches`)).json()) as { switches: Record<string, boolean> }).switches
+    expect((await switches()).webSecretExpired).toBe(true)
+    expect(await page.locator('tr:has(input[name=webSecretExpired]) .badge').textContent()).toBe('オン')
+    await Promise.all([page.waitForNavigation(), toggle.click()])
+    expect((await switches()).webSecretExpired).toBe(false)
     await context.close()
   })
   it('MSAL 5: loginPopup through the redirect bridge, silent refresh, send through the relay', async () => {

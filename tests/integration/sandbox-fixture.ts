@@ -9,6 +9,8 @@ import type { JSONWebKeySet } from 'jose'
 import { expect } from 'vitest'
 import { startSandbox } from '../../relay/src/sandbox/index.ts'
 import type { SandboxHandle } from '../../relay/src/sandbox/types.ts'
+import { freePort } from '../helpers/ports.ts'
+import { startRelay, type RelayProcess } from '../helpers/relay-process.ts'
 import { Browserish, pkcePair, responseParams, signIn } from './sandbox-client.ts'
 
 export const PUBLIC = 'http://localhost:8787'
@@ -97,5 +99,34 @@ export async function startFixture(): Promise<Fixture> {
       const discovery = (await b.request(`${info.authority}/v2.0/.well-known/openid-configuration`)).json()
       return (await b.request(String(discovery.jwks_uri))).json<JSONWebKeySet>()
     },
+  }
+}
+
+/**
+ * Starts the real relay with the sandbox on fresh ports. A port found free can be taken by
+ * another process before the relay binds it (other suites run beside this one), so an
+ * EADDRINUSE start is retried with new ports.
+ */
+export async function startSandboxRelay(
+  dataDir: string,
+  extraEnv: (relayPort: number) => Record<string, string> = () => ({})
+): Promise<RelayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const relayPort = await freePort()
+    try {
+      return await startRelay({
+        runtime: 'node',
+        env: {
+          PORT: String(relayPort),
+          RELAY_SANDBOX: '1',
+          RELAY_DATA_DIR: dataDir,
+          RELAY_SANDBOX_IDP_PORT: String(await freePort()),
+          RELAY_SANDBOX_SMTP_PORT: String(await freePort()),
+          ...extraEnv(relayPort),
+        },
+      })
+    } catch (err) {
+      if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err
+    }
   }
 }

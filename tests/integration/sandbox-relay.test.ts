@@ -8,9 +8,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../helpers/ports.ts'
-import { startRelay, type RelayProcess } from '../helpers/relay-process.ts'
+import type { RelayProcess } from '../helpers/relay-process.ts'
 import { Browserish, pkcePair, responseParams, signIn } from './sandbox-client.ts'
+import { startSandboxRelay } from './sandbox-fixture.ts'
 
 type Json = Record<string, any>
 
@@ -37,15 +37,7 @@ async function api(path: string, init: { method?: string; body?: unknown } = {})
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'mailkey-sandbox-relay-'))
-  relay = await startRelay({
-    runtime: 'node',
-    env: {
-      RELAY_SANDBOX: '1',
-      RELAY_DATA_DIR: dataDir,
-      RELAY_SANDBOX_IDP_PORT: String(await freePort()),
-      RELAY_SANDBOX_SMTP_PORT: String(await freePort()),
-    },
-  })
+  relay = await startSandboxRelay(dataDir)
   sandbox = (await api('/api/config')).json.sandbox as Json
   caPem = await (await fetch(`${relay.url}/api/sandbox/ca.pem`)).text()
 })

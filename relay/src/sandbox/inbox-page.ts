@@ -3,6 +3,9 @@
  * failure switches, server-rendered in Japanese or English. Every value is escaped; there is no
  * script and no inline style (the stylesheet is served beside it), so the relay's CSP holds.
  * HTML bodies are shown in an `<iframe sandbox srcdoc>`: no script, an opaque origin.
+ * The switch forms need the page's Origin on their POST (the relay's origin gate), which
+ * Chromium sends as `null` under the relay's `Referrer-Policy: no-referrer`; the page's own
+ * `same-origin` policy keeps it.
  *
  * @module
  */
@@ -121,6 +124,7 @@ export function inboxPage(lang: Lang, messages: StoredMessage[], switches: Switc
 <html lang="${lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; form-action 'self'">
+<meta name="referrer" content="same-origin">
 <title>${t.title}</title><link rel="stylesheet" href="inbox.css"></head>
 <body><main><a class="lang" href="inbox?lang=${other}">${t.other}</a><h1>${t.title}</h1>
 <p>${t.lead} <a href="ca.pem">${t.ca}</a></p>

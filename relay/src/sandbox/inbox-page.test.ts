@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import type { StoredMessage } from './inbox.ts'
+import { inboxPage } from './inbox-page.ts'
+import { defaultSwitches } from './switches.ts'
+
+const hostile: StoredMessage = {
+  id: 'abc',
+  receivedAt: '2026-11-26T12:00:00.000Z',
+  envelope: { from: 'a@x', to: ['b@x'], user: 'a@x' },
+  subject: '<script>alert(1)</script>件名',
+  from: '"Evil" <a@x>',
+  to: ['<b@x>'],
+  cc: [],
+  text: 'line & <tag>',
+  html: '<img src=x onerror="alert(1)">',
+  attachments: [{ index: 0, filename: '"><svg onload=alert(1)>.pdf', contentType: 'application/pdf', size: 2048 }],
+  size: 4096,
+}
+
+describe('inboxPage', () => {
+  it('escapes every value and carries no script', () => {
+    const html = inboxPage('ja', [hostile], defaultSwitches())
+    expect(html).not.toMatch(/<script|<svg|<img/i)
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;件名')
+    expect(html).toContain('line &amp; &lt;tag&gt;')
+    // The HTML body only appears inside a sandboxed srcdoc frame (escaped) and as source text.
+    expect(html).toContain('<iframe class="html" sandbox srcdoc="&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"')
+    expect(html).not.toMatch(/\sstyle=/)
+  })
+
+  it('shows the switches with buttons, in the chosen language', () => {
+    const en = inboxPage('en', [], { ...defaultSwitches(), consentMissing: true })
+    expect(en).toContain('<html lang="en">')
+    expect(en).toContain('No admin consent for SMTP.Send')
+    expect(en).toContain('name="consentMissing" value="false"')
+    expect(en).toContain('name="webSecretExpired" value="true"')
+    expect(inboxPage('ja', [], defaultSwitches())).toContain('まだメールはありません')
+  })
+})
