@@ -108,11 +108,11 @@ export const CAUSES: readonly Cause[] = [
   },
   {
     id: 'quota',
-    m365: ['smtp-5.2.0-quota', 'smtp-5.2.2'],
+    m365: ['smtp-5.2.0-quota', 'smtp-5.2.2', 'smtp-5.3.4'],
     relay: ['MESSAGE_REJECTED'],
     what: { ja: 'メッセージが拒否されました。', en: 'The message was rejected.' },
-    cause: { ja: '送信数の上限 (1 日 10,000 宛先) に達したか、送信者のメールボックスがいっぱいです。', en: "The sending limit (10,000 recipients a day) was reached, or the sender's mailbox is full." },
-    fix: { ja: '上限がリセットされるまで待つか、送信済みアイテムを整理してください。', en: 'Wait for the limit to reset, or clean up Sent Items.' },
+    cause: { ja: '送信数の上限 (1 日 10,000 宛先) に達した、送信者のメールボックスがいっぱい、またはメッセージが大きすぎます。', en: "The sending limit (10,000 recipients a day) was reached, the sender's mailbox is full, or the message is too large." },
+    fix: { ja: '上限がリセットされるまで待つか、送信済みアイテムを整理するか、添付を小さくしてください。', en: 'Wait for the limit to reset, clean up Sent Items, or send smaller attachments.' },
     step: 'none',
   },
   {
@@ -214,7 +214,7 @@ export const CAUSES: readonly Cause[] = [
   },
   {
     id: 'session-ended',
-    m365: ['aadsts-700084', 'aadsts-700082', 'aadsts-70008', 'aadsts-70043', 'aadsts-50173', 'aadsts-54005', 'aadsts-501481', 'aadsts-50076'],
+    m365: ['aadsts-700084', 'aadsts-700082', 'aadsts-70008', 'aadsts-70043', 'aadsts-50173', 'aadsts-54005', 'aadsts-501481', 'aadsts-50076', 'aadsts-70000'],
     what: { ja: 'サインインの有効期間が終わりました。', en: 'The sign-in session has ended.' },
     cause: { ja: 'リフレッシュトークンの期限切れ、パスワード変更、多要素認証の要求などです。', en: 'The refresh token expired, the password changed, or multi-factor authentication is required.' },
     fix: signInAgain,
@@ -222,7 +222,7 @@ export const CAUSES: readonly Cause[] = [
   },
   {
     id: 'token-request-incomplete',
-    m365: ['aadsts-900144'],
+    m365: ['aadsts-900144', 'aadsts-9002313'],
     relay: ['TOKEN_ENDPOINT_ERROR'],
     what: { ja: 'トークンエンドポイントがエラーを返しました。', en: 'The token endpoint returned an error.' },
     cause: { ja: '要求の内容 (クライアント ID、シークレット、エンドポイント) が登録と合っていません。', en: 'The request (client ID, secret, endpoints) does not match the registration.' },
@@ -236,6 +236,22 @@ export const CAUSES: readonly Cause[] = [
     cause: { ja: 'アプリケーション(クライアント)ID またはディレクトリ (テナント) ID が違います。', en: 'The Application (client) ID or Directory (tenant) ID is wrong.' },
     fix: { ja: `${J.overview} から両方の ID をコピーし直してください。`, en: `Copy both IDs again from ${E.overview}.` },
     step: 'overview-values',
+  },
+  {
+    id: 'account-cannot-sign-in',
+    m365: ['aadsts-50057', 'aadsts-50126'],
+    what: { ja: 'このアカウントではサインインできませんでした。', en: 'This account could not sign in.' },
+    cause: { ja: 'ユーザー名かパスワードが違う、またはアカウントが無効です (共有メールボックスはサインインできません)。', en: 'The user name or password is wrong, or the account is disabled (a shared mailbox cannot sign in).' },
+    fix: { ja: 'ライセンスのある利用者でサインインし直してください。共有メールボックスから送るときは、Send As 権限のある利用者でサインインし、送信元に共有アドレスを入れます。', en: 'Sign in as a licensed user. To send from a shared mailbox, sign in as a user with Send As on it and use the shared address as From.' },
+    step: 'sign-in',
+  },
+  {
+    id: 'scope-invalid',
+    m365: ['aadsts-70011'],
+    what: { ja: '要求したスコープが正しくありません (AADSTS70011)。', en: 'The requested scope is not valid (AADSTS70011).' },
+    cause: { ja: 'アプリに SMTP.Send の委任されたアクセス許可がないか、スコープの綴りが違います。', en: 'The app lacks the delegated SMTP.Send permission, or the scope is misspelt.' },
+    fix: { ja: `${J.perms} に SMTP.Send と offline_access を追加してください。`, en: `Add SMTP.Send and offline_access in ${E.perms}.` },
+    step: 'api-permissions',
   },
   {
     id: 'host-not-allowed',
