@@ -6,7 +6,7 @@
  * (Node-only libraries), so the sandbox runs in this test process for both runtimes; the Node
  * relay is also started once with RELAY_SANDBOX=1.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,6 +48,11 @@ beforeAll(async () => {
     idpPort: 0,
     smtpPort: 0,
   })
+  const page = join(dir, 'page')
+  await mkdir(join(page, '_app', 'immutable'), { recursive: true })
+  await writeFile(join(page, 'index.html'), '<!doctype html><title>mailkey</title>')
+  await writeFile(join(page, 'redirect-bridge.html'), '<!doctype html><title>bridge</title>')
+  await writeFile(join(page, '_app', 'immutable', 'start.abc.js'), 'export {}')
   caFile = join(dir, 'ca.pem')
   await writeFile(caFile, [peer.caPem, slow.caPem, sandbox.caPem].join('\n'))
 })
@@ -85,7 +90,7 @@ describe.each(['node', 'deno'] as const)('the relay on %s', (runtime) => {
           .join(','),
         RELAY_TOKEN_HOSTS: sandbox.tokenHost,
         RELAY_CA_FILE: caFile,
-        RELAY_STATIC_DIR: join(dir, 'no-page'),
+        RELAY_STATIC_DIR: join(dir, 'page'),
       },
     })
   })
@@ -98,6 +103,20 @@ describe.each(['node', 'deno'] as const)('the relay on %s', (runtime) => {
     expect(relay.output()).toMatch(/^relay listening on http:\/\/127\.0\.0\.1:\d+\n/)
     const res = await call(relay.url, '/api/health')
     expect(Health.parse(res.json).runtime).toBe(runtime)
+  })
+
+  it('serves the built page with its caching rules and secure headers', async () => {
+    const shell = await call(relay.url, '/settings')
+    expect(shell.text).toContain('<title>mailkey</title>')
+    expect(shell.headers.get('cache-control')).toBe('no-store')
+    expect(shell.headers.get('x-frame-options')).toBe('DENY')
+    expect(shell.headers.get('content-security-policy')).toContain("frame-ancestors 'none'")
+    const bridge = await call(relay.url, '/redirect-bridge.html')
+    expect(bridge.headers.get('cache-control')).toBe('no-store')
+    expect(bridge.headers.get('cross-origin-opener-policy')).toBeNull()
+    const asset = await call(relay.url, '/_app/immutable/start.abc.js')
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    expect((await call(relay.url, '/..%2f..%2fca.pem')).text).not.toContain('CERTIFICATE')
   })
 
   it('sends through smtp-server with STARTTLS and XOAUTH2', async () => {
