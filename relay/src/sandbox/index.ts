@@ -19,7 +19,7 @@ import { startSmtp } from './smtp.ts'
 import { defaultSwitches, type Switches } from './switches.ts'
 import { ACCOUNTS, SPA_APP, TENANT_ID, WEB_APP } from './tenant.ts'
 import type { SandboxHandle, SandboxOptions, StartSandbox } from './types.ts'
-import { createTokenVerifier, publicJwks } from './verify.ts'
+import { createTokenVerifier, fetchJwks } from './verify.ts'
 
 export type { SandboxHandle, SandboxOptions }
 
@@ -60,7 +60,8 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
       port: opts.smtpPort ?? DEFAULT_SMTP_PORT,
       certPem: pki.certPem,
       keyPem: pki.keyPem,
-      verifyToken: createTokenVerifier(publicJwks(pki.signingJwk), idp.issuer),
+      // Exchange trusts what the IdP publishes: the keys come from its jwks_uri, over TLS.
+      verifyToken: createTokenVerifier(await fetchJwks(idp.jwksUri, pki.caPem), idp.issuer),
       switches: getSwitches,
       inbox,
     })

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { request } from 'node:https'
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose'
 import { OUTLOOK, SMTP_SEND } from './tenant.ts'
 
@@ -16,6 +17,28 @@ export type TokenVerdict =
 export function publicJwks(privateJwk: Record<string, unknown>): JSONWebKeySet {
   const { kty, n, e, kid, alg, use } = privateJwk as Record<string, string>
   return { keys: [{ kty, n, e, kid, alg, use }] }
+}
+
+/** Fetches the key set the IdP publishes (its `jwks_uri`), trusting the sandbox CA. */
+export function fetchJwks(jwksUri: string, caPem: string): Promise<JSONWebKeySet> {
+  return new Promise((resolve, reject) => {
+    const req = request(jwksUri, { ca: caPem, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as JSONWebKeySet
+          if (res.statusCode !== 200 || !Array.isArray(body.keys)) throw new Error(`HTTP ${res.statusCode}`)
+          resolve(body)
+        } catch (err) {
+          reject(new Error(`cannot read the IdP's keys at ${jwksUri}: ${(err as Error).message}`))
+        }
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+    req.end()
+  })
 }
 
 export function createTokenVerifier(jwks: JSONWebKeySet, issuer: string) {
