@@ -69,6 +69,23 @@ export function isSmtpError(err: unknown): err is Error & SmtpErrorInfo {
 
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3}\s*/
 
+/**
+ * What an XOAUTH2/OAUTHBEARER error challenge said (RFC 7628 §3.2.2: status, scope), e.g.
+ * ` The server answered status 401 for scope https://outlook.office.com/SMTP.Send.`
+ */
+function challenge(err: SmtpErrorInfo): string {
+  const c = err.saslChallenge
+  if (typeof c !== 'object' || c === null) return ''
+  const { status, scope } = c as { status?: unknown; scope?: unknown }
+  const short = (
+    v: unknown,
+  ) => (typeof v === 'string' && v.length <= 200 && !/[\r\n]/.test(v) ? v : undefined)
+  const st = short(status)
+  const sc = short(scope)
+  if (!st && !sc) return ''
+  return ` The server answered${st ? ` status ${st}` : ''}${sc ? ` for scope ${sc}` : ''}.`
+}
+
 export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
   const reply = err.reply
   const smtp = reply && {
@@ -82,7 +99,7 @@ export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
   // Without a reply, the engine's message carries the socket or TLS detail (ECONNREFUSED,
   // certificate names); it never holds credentials.
   const detail = !reply && err.message ? ` (${err.message})` : ''
-  return new ApiError(code, (explained?.summary ?? generic.message) + detail, {
+  return new ApiError(code, (explained?.summary ?? generic.message) + detail + challenge(err), {
     hint: explained?.hint ?? generic.hint,
     ...(smtp && { smtp }),
     transcript: err.transcript,

@@ -209,6 +209,10 @@ describe('POST /api/send', () => {
     )
     const body = await error(res, 502, 'AUTH_FAILED')
     expect(body.error.hint).toContain('Authenticated SMTP')
+    // smtp-server's XOAUTH2 error challenge (status, scope) is reported; the token is not.
+    expect(body.error.message).toContain(
+      'status 401 for scope https://outlook.office.com/SMTP.Send',
+    )
     expect(JSON.stringify(body)).not.toContain('wrong-token-123456')
   })
 
