@@ -3,6 +3,8 @@
  * the Microsoft 365 reply it must get, and the inbox and switch routes.
  */
 import { readdir, readFile } from 'node:fs/promises'
+import { connect as netConnect, type Socket } from 'node:net'
+import { connect as tlsConnect } from 'node:tls'
 import { join } from 'node:path'
 import { decodeJwt, importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -137,6 +139,44 @@ describe('SMTP server', () => {
     expect(replyText(basic)).toContain('535 5.7.139 Authentication unsuccessful, basic authentication is disabled.')
     const none = await failure(trySend({ auth: { type: 'none' } }))
     expect(replyText(none)).toContain('530 5.7.57 Client not authenticated to send mail')
+  })
+})
+
+/** Sends a line (if any) and reads one whole reply (RFC 5321 §4.2: last line has a space). */
+function talk(socket: Socket, line?: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = ''
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString('utf8')
+      if (/(^|\r\n)\d{3} [^\r\n]*\r\n$/.test(text)) {
+        socket.off('data', onData)
+        resolve(text)
+      }
+    }
+    socket.on('data', onData)
+    if (line !== undefined) socket.write(`${line}\r\n`)
+  })
+}
+
+describe('SMTP dialogue', () => {
+  it('offers AUTH LOGIN XOAUTH2 only after STARTTLS; MAIL before AUTH gets 530 5.7.57', async () => {
+    const plain = netConnect(sandbox.info.smtp.port, '127.0.0.1')
+    expect(await talk(plain)).toMatch(/^220 localhost ESMTP/)
+    const ehlo = await talk(plain, 'EHLO client.test')
+    expect(ehlo).toMatch(/250-STARTTLS/)
+    expect(ehlo).toMatch(/PIPELINING/)
+    expect(ehlo).toMatch(/SIZE \d+/)
+    expect(ehlo).not.toMatch(/AUTH/)
+    expect(await talk(plain, 'MAIL FROM:<taro@sandbox.mailkey.test>')).toMatch(/^530 5\.7\.57 Client not authenticated to send mail/)
+    expect(await talk(plain, 'STARTTLS')).toMatch(/^220 /)
+    const secure = tlsConnect({ socket: plain, servername: 'localhost', ca: sandbox.caPem })
+    await new Promise((resolve) => secure.once('secureConnect', resolve))
+    expect(secure.getProtocol()).toMatch(/TLSv1\.[23]/)
+    const after = await talk(secure as unknown as Socket, 'EHLO client.test')
+    expect(after).toMatch(/250-AUTH LOGIN XOAUTH2\r\n/)
+    expect(after).not.toMatch(/STARTTLS/)
+    await talk(secure as unknown as Socket, 'QUIT')
+    secure.destroy()
   })
 })
 

@@ -190,6 +190,8 @@ describe('identity provider', () => {
       form: { action: 'login', upn: SHARED, password: 'Sandbox-Shared-2026' },
     })
     expect(blocked.text).toContain('AADSTS50057')
+    const unknown = await b.request(String(first.location), { form: { action: 'login', upn: 'nobody@sandbox.mailkey.test', password: 'x' } })
+    expect(unknown.text).toContain('AADSTS50034')
   })
 })
 

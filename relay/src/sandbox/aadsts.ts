@@ -127,6 +127,12 @@ export const AADSTS = {
     [9002313, 'invalid_grant', 'Invalid request. Request is malformed or invalid.'] as const,
   missingScope: () =>
     [900144, 'invalid_request', "The request body must contain the following parameter: 'scope'."] as const,
+  unknownUser: (tenantId: string) =>
+    [
+      50034,
+      'invalid_grant',
+      `The user account {EUII Hidden} does not exist in the ${tenantId} directory. To sign into this application, the account must be added to the directory.`,
+    ] as const,
   accountDisabled: () => [50057, 'invalid_grant', 'The user account is disabled.'] as const,
   badPassword: () =>
     [50126, 'invalid_grant', 'Error validating credentials due to invalid username or password.'] as const,

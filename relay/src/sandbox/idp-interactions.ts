@@ -17,7 +17,7 @@ import { appName, consentMissingFor, grantedOutlookNames, OFFLINE_PARAM } from '
 import { consentPage, loginPage } from './idp-pages.ts'
 import { PAGE_HEADERS, pickLang, type Lang } from './html.ts'
 import type { Switches } from './switches.ts'
-import { findAccountByOid, findAccountByUpn, OUTLOOK, outlookScopeName, type SandboxAccount } from './tenant.ts'
+import { findAccountByOid, findAccountByUpn, OUTLOOK, outlookScopeName, TENANT_ID, type SandboxAccount } from './tenant.ts'
 
 const MAX_FORM_BYTES = 16 * 1024
 
@@ -103,11 +103,13 @@ export async function handleInteraction(
     }
     const account = findAccountByUpn(form.get('upn') ?? '')
     const password = form.get('password') ?? ''
-    const refusal = !account || !samePassword(password, account.password)
-      ? AADSTS.badPassword()
-      : account.signInBlocked
-        ? AADSTS.accountDisabled()
-        : undefined
+    const refusal = !account
+      ? AADSTS.unknownUser(TENANT_ID)
+      : !samePassword(password, account.password)
+        ? AADSTS.badPassword()
+        : account.signInBlocked
+          ? AADSTS.accountDisabled()
+          : undefined
     if (refusal || !account) {
       const [code, , text] = refusal ?? AADSTS.badPassword()
       const error = `AADSTS${code}: ${text}`

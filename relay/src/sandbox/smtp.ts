@@ -105,12 +105,21 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     secure: false,
     allowInsecureAuth: false,
     authOptional: true,
-    authMethods: ['LOGIN', 'PLAIN', 'XOAUTH2'],
+    // Exchange Online offers `AUTH LOGIN XOAUTH2`, and only after STARTTLS (M365-FACTS §2.2).
+    authMethods: ['LOGIN', 'XOAUTH2'],
     size: MAX_MESSAGE_BYTES,
     disableReverseLookup: true,
     hideDSN: true,
     logger: false,
     onAuth,
+    onConnect(session, done) {
+      session.disabledCommands = ['AUTH']
+      done()
+    },
+    onSecure(_socket, session, done) {
+      session.disabledCommands = []
+      done()
+    },
     onMailFrom(_address, session, done) {
       // authOptional lets MAIL reach here, so the reply is Exchange's, not smtp-server's.
       if (!session.user) return done(smtpError(REPLIES.notAuthenticated))
