@@ -266,3 +266,29 @@ describe('the Node relay with RELAY_SANDBOX=1', () => {
     expect(inbox.messages.length).toBe(1)
   })
 })
+
+describe.each(['node', 'deno'] as const)('a bad configuration on %s', (runtime) => {
+  it('stops the start with one line naming the variable', async () => {
+    const err = await startRelay({ runtime, env: { RELAY_RATE_LIMIT: 'lots' } }).catch((e: Error) =>
+      e
+    )
+    expect(err).toBeInstanceOf(Error)
+    const [headline, ...output] = (err as Error).message.split('\n').filter((l) => l.trim() !== '')
+    expect(headline).toMatch(/exited with 1 before listening/)
+    expect(output).toEqual([
+      'relay: RELAY_RATE_LIMIT: expected a whole number 1…100000, got "lots"',
+    ])
+  })
+})
+
+describe('RELAY_SANDBOX=1 on Deno', () => {
+  it('is refused with one line (the sandbox is Node-only)', async () => {
+    const err = await startRelay({ runtime: 'deno', env: { RELAY_SANDBOX: '1' } }).catch((
+      e: Error,
+    ) => e)
+    const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '')
+    expect(lines.slice(1)).toEqual([
+      'relay: RELAY_SANDBOX: the sandbox runs on Node only (npm start or npm run relay)',
+    ])
+  })
+})
