@@ -18,6 +18,9 @@ import {
 import { settingsStore } from '$lib/settings/settings.svelte.ts'
 import type { FieldErrors, Purpose, validate } from '$lib/settings/validate.ts'
 
+/** Pause in typing after which a field's error shows. */
+const TOUCH_DELAY_MS = 700
+
 export interface Notice {
   kind: 'ok' | 'warn' | 'bad'
   key: MessageKey
@@ -58,8 +61,15 @@ export class SettingsPage {
     return this.showAll || this.touched[field] ? this.errors[field] : undefined
   }
 
+  #touchTimer: ReturnType<typeof setTimeout> | undefined
+
+  /**
+   * Shows `field`'s error once the user paused typing in it. Not on blur: an error appearing on
+   * blur moves the buttons below while the mouse button is down, and the click is lost.
+   */
   touch(field: keyof Settings): void {
-    this.touched[field] = true
+    clearTimeout(this.#touchTimer)
+    this.#touchTimer = setTimeout(() => (this.touched[field] = true), TOUCH_DELAY_MS)
   }
 
   async start(): Promise<void> {
@@ -69,6 +79,7 @@ export class SettingsPage {
       this.store.loaded ? undefined : this.store.load(),
     ])
     this.validator = validate
+    void import('$lib/auth/session.svelte.ts').then(({ session }) => session.resume(this.s))
     if (this.store.migrated) this.notice = { kind: 'ok', key: 'settings.loadedOld' }
     const page = await getConfig()
     this.sandbox = page?.sandbox ?? null

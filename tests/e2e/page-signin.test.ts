@@ -47,6 +47,22 @@ describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', 
 
     const messages = await inbox(env)
     expect(messages.some((m) => String(m.subject).startsWith('mailkey テストメール'))).toBe(true)
+
+    // Tokens are never written to localStorage; a reload resumes the tab's session where the
+    // mode can renew (MSAL's session cache, the web-secret refresh token), not for implicit.
+    await page.check('#rememberSecret')
+    await page.click('#save')
+    await page.waitForSelector('.notice-line .box.ok')
+    const local = await page.evaluate(() => JSON.stringify(localStorage))
+    expect(local).not.toMatch(/eyJ[\w-]+\.eyJ/)
+    await page.reload()
+    await page.waitForSelector('form[aria-busy="false"] #signin')
+    if (mode === 'implicit') {
+      expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signedOut')
+    } else {
+      await page.waitForSelector('#signin-status[data-state=signedIn]')
+      expect(await page.locator('#signin-status').textContent()).toContain(USERS.works.upn)
+    }
     expect(problems).toEqual([])
     await context.close()
   })

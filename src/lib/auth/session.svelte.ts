@@ -124,26 +124,33 @@ export class AuthSession {
   }
 
   /**
-   * After a reload: renews a web-secret session from the refresh token kept for this tab, if it
-   * belongs to these settings and the secret is at hand. Silent: failures just leave signedOut.
+   * After a reload: picks the session of this tab up again without a popup, if there is one for
+   * these settings: spa-pkce from MSAL's cache (sessionStorage), web-secret from the refresh token
+   * kept for this tab (with the secret at hand). Silent: failures just leave signedOut.
    */
   async resume(s: Settings): Promise<void> {
-    if (s.tokenMode !== 'web-secret' || !s.clientSecret || this.state.kind !== 'signedOut') return
-    let stored: StoredRefresh | undefined
-    try {
-      stored = JSON.parse(sessionStorage.getItem(REFRESH_KEY) ?? 'null') ?? undefined
-    } catch {
-      return
-    }
+    if (this.state.kind !== 'signedOut') return
     const settings = $state.snapshot(s) as Settings
-    if (!stored || stored.key !== sessionKey(settings)) return
     try {
+      if (settings.tokenMode === 'spa-pkce') {
+        // Load MSAL only when it has cached something in this tab.
+        if (!Object.keys(sessionStorage).some((k) => k.startsWith('msal.'))) return
+        const { signInMsal } = await import('./msal.ts')
+        const tokens = await signInMsal(settings, false)
+        this.#send({ type: 'start', mode: 'spa-pkce' })
+        this.#accept(settings, tokens)
+        return
+      }
+      if (settings.tokenMode !== 'web-secret' || !settings.clientSecret) return
+      const stored: StoredRefresh | null = JSON.parse(sessionStorage.getItem(REFRESH_KEY) ?? 'null')
+      if (!stored || stored.key !== sessionKey(settings)) return
       const { refreshWebSecret } = await import('./hybrid.ts')
       const tokens = await refreshWebSecret(settings, { accessToken: '', expiresAt: 0, ...stored })
       this.#send({ type: 'start', mode: 'web-secret' })
       this.#accept(settings, tokens)
     } catch {
-      this.#forget()
+      // Nothing to resume (expired, revoked, other settings): the user signs in as usual.
+      if (settings.tokenMode === 'web-secret') this.#forget()
     }
   }
 
