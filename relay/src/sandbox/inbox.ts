@@ -81,6 +81,7 @@ async function summarize(
 export class Inbox {
   readonly dir: string
   readonly #entries: Entry[] = []
+  #lastStamp = 0
 
   constructor(dir: string) {
     this.dir = dir
@@ -93,9 +94,13 @@ export class Inbox {
     for (const file of files.slice(0, INBOX_LIMIT)) {
       try {
         const raw = await readFile(join(this.dir, file))
-        const [stamp, id] = file.replace(/\.eml$/, '').split('_')
-        const receivedAt = new Date(Number(stamp)).toISOString()
-        const { summary, parsed } = await summarize(id ?? file, raw, receivedAt, {
+        // `<time>_<id>.eml`; the ID is base64url and may itself hold `_`.
+        const name = file.replace(/\.eml$/, '')
+        const cut = name.indexOf('_')
+        const stamp = Number(name.slice(0, cut))
+        this.#lastStamp = Math.max(this.#lastStamp, stamp)
+        const receivedAt = new Date(stamp).toISOString()
+        const { summary, parsed } = await summarize(name.slice(cut + 1), raw, receivedAt, {
           from: '',
           to: [],
           user: '',
@@ -108,7 +113,9 @@ export class Inbox {
   }
 
   async add(raw: Buffer, envelope: StoredMessage['envelope']): Promise<StoredMessage> {
-    const now = Date.now()
+    // Strictly increasing, so file names keep the arrival order within a millisecond too.
+    const now = Math.max(Date.now(), this.#lastStamp + 1)
+    this.#lastStamp = now
     const id = randomBytes(9).toString('base64url')
     const { summary, parsed } = await summarize(id, raw, new Date(now).toISOString(), envelope)
     // Zero-padded time first: file names sort by arrival.
