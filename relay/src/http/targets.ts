@@ -29,7 +29,7 @@ async function resolveChecked(
   host: string,
   resolveHost: ResolveHost,
   failure: (message: string) => ApiError,
-): Promise<string> {
+): Promise<string[]> {
   let addresses: string[]
   if (isIP(host)) {
     addresses = [host]
@@ -41,9 +41,11 @@ async function resolveChecked(
       throw failure(`Could not resolve ${host} (${code}).`)
     }
   }
-  const usable = entry.publicOnly ? addresses.filter(isPublicAddress) : addresses
-  const address = usable[0]
-  if (address === undefined) {
+  const usable = [...new Set(entry.publicOnly ? addresses.filter(isPublicAddress) : addresses)]
+  // IPv4 first: local servers (the sandbox, test peers) often listen on 127.0.0.1 only while
+  // `localhost` resolves to ::1 first; later addresses are tried when a connection is refused.
+  usable.sort((a, b) => Number(isIP(a) === 6) - Number(isIP(b) === 6))
+  if (usable.length === 0) {
     throw addresses.length === 0
       ? failure(`${host} has no address.`)
       : new ApiError('HOST_NOT_ALLOWED', `${host} resolves to a private or loopback address.`, {
@@ -51,11 +53,12 @@ async function resolveChecked(
           "The built-in Microsoft hosts must resolve to public addresses; check this machine's DNS.",
       })
   }
-  return address
+  return usable
 }
 
 export interface CheckedSmtpTarget {
-  connectAddress: string
+  /** The checked addresses, in the order to try them (IPv4 first). */
+  connectAddresses: string[]
   allowPlaintextAuth: boolean
 }
 
@@ -88,7 +91,7 @@ export async function checkSmtpTarget(
       },
     )
   }
-  const connectAddress = await resolveChecked(
+  const connectAddresses = await resolveChecked(
     entry,
     host,
     resolveHost,
@@ -97,7 +100,7 @@ export async function checkSmtpTarget(
         hint: 'Check the SMTP server name (Microsoft 365: smtp.office365.com).',
       }),
   )
-  return { connectAddress, allowPlaintextAuth: target.security === 'none' }
+  return { connectAddresses, allowPlaintextAuth: target.security === 'none' }
 }
 
 export interface CheckedTokenEndpoint {
@@ -105,7 +108,8 @@ export interface CheckedTokenEndpoint {
   /** The name the certificate must carry. */
   host: string
   port: number
-  connectAddress: string
+  /** The checked addresses, in the order to try them (IPv4 first). */
+  connectAddresses: string[]
 }
 
 /** A token endpoint's path: `/{tenant}/oauth2/v2.0/token` (any case: the seed writes `V2.0`). */
@@ -142,7 +146,7 @@ export async function checkTokenEndpoint(
       },
     )
   }
-  const connectAddress = await resolveChecked(
+  const connectAddresses = await resolveChecked(
     entry,
     host,
     resolveHost,
@@ -152,5 +156,5 @@ export async function checkTokenEndpoint(
           'Check the token endpoint (https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token).',
       }),
   )
-  return { url, host, port, connectAddress }
+  return { url, host, port, connectAddresses }
 }

@@ -15,8 +15,8 @@ export interface TokenHttpRequest {
   /** The endpoint's host name: the certificate must carry it. */
   host: string
   port: number
-  /** The checked address to connect to. */
-  connectAddress: string
+  /** The checked addresses, tried in order while a connection cannot be opened. */
+  connectAddresses: readonly string[]
   /** Extra trusted CAs (PEM), added to the built-in roots. */
   ca: readonly string[]
   form: URLSearchParams
@@ -50,15 +50,26 @@ const MAX_RESPONSE_BYTES = 1 << 20
 
 const TLS_CODES = /CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|SSL|HOSTNAME|ALTNAME/i
 
-export const postTokenForm: PostTokenForm = ({
-  url,
-  host,
-  port,
-  connectAddress,
-  ca,
-  form,
-  timeoutMs = DEFAULT_TIMEOUT_MS,
-}) => {
+/** Errors meaning "nothing answered at this address": the next address may. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+
+export const postTokenForm: PostTokenForm = async (req) => {
+  let failure: unknown
+  for (const connectAddress of req.connectAddresses.slice(0, 3)) {
+    try {
+      return await postOnce(req, connectAddress)
+    } catch (err) {
+      if (!(err instanceof TokenTransportError) || !UNREACHABLE.has(err.code)) throw err
+      failure = err
+    }
+  }
+  throw failure ?? new TokenTransportError('network', 'ENOTFOUND')
+}
+
+function postOnce(
+  { url, host, port, ca, form, timeoutMs = DEFAULT_TIMEOUT_MS }: TokenHttpRequest,
+  connectAddress: string,
+): Promise<TokenHttpResponse> {
   const body = form.toString()
   return new Promise((resolve, reject) => {
     let settled = false

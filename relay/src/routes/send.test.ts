@@ -340,6 +340,12 @@ describe('POST /api/send', () => {
     expect(connected).toEqual(['smtp.office365.com@52.96.1.2'])
   })
 
+  it('tries the next checked address when a connection is refused, IPv4 first', async () => {
+    const { app: a } = app({}, { resolveHost: async () => ['::1', '127.0.0.2', '127.0.0.1'] })
+    const res = await postJson(a, '/api/send', send(starttls))
+    expect(res.status).toBe(200)
+  })
+
   it('CONNECTION_FAILED when the name does not resolve', async () => {
     const { app: a } = testApp({ RELAY_SMTP_HOSTS: 'no-such-host.invalid:587' })
     const res = await postJson(

@@ -11,10 +11,12 @@ import { SendRequest, type SendSuccess } from '../../../src/lib/contract/api.ts'
 import type { AppDeps } from '../app.ts'
 import type { RelayEnv } from '../http/context.ts'
 import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
+import { isSmtpError } from '../http/smtp-errors.ts'
 import { checkSmtpTarget } from '../http/targets.ts'
 import { jsonBody } from '../http/validate.ts'
 import { perClientLimit } from '../middleware/rate-limit.ts'
 import { buildMessage, MimeError } from '../mime/index.ts'
+import type { SendResult } from '../smtp/types.ts'
 
 /**
  * The JSON body may exceed the encoded message a little: both carry attachments in base64,
@@ -31,6 +33,31 @@ const tooLarge = (limit: number) =>
       headers: CLOSE_CONNECTION,
     },
   )
+
+/** At most this many of a name's addresses are tried (each may take the connect timeout). */
+const MAX_ADDRESSES = 3
+
+/**
+ * Sends to the checked addresses in order; only a connection that could not be opened moves on
+ * to the next one (`localhost` may resolve to ::1 while a server listens on 127.0.0.1 only).
+ */
+async function firstReachable(
+  addresses: string[],
+  send: (address: string) => Promise<SendResult>,
+): Promise<SendResult> {
+  let failure: unknown
+  for (const address of addresses.slice(0, MAX_ADDRESSES)) {
+    try {
+      return await send(address)
+    } catch (err) {
+      const unreachable = isSmtpError(err) && err.stage === 'connect' &&
+        err.apiCode === 'CONNECTION_FAILED'
+      if (!unreachable) throw err
+      failure = err
+    }
+  }
+  throw failure
+}
 
 export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
   const { config } = deps
@@ -63,20 +90,24 @@ export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
       }
       if (built.raw.byteLength > config.maxMessageBytes) throw tooLarge(config.maxMessageBytes)
 
-      const result = await deps.sendMail({
-        host: smtp.host.replace(/^\[|\]$/g, ''),
-        port: smtp.port,
-        security: smtp.security,
-        connectAddress: target.connectAddress,
-        ...(config.ca.length > 0 && { ca: config.ca }),
-        auth,
-        allowPlaintextAuth: target.allowPlaintextAuth,
-        envelope: built.envelope,
-        message: built.raw,
-        eightBit: built.eightBit,
-        smtpUtf8: built.smtpUtf8,
-        ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
-      })
+      const result = await firstReachable(
+        target.connectAddresses,
+        (connectAddress) =>
+          deps.sendMail({
+            host: smtp.host.replace(/^\[|\]$/g, ''),
+            port: smtp.port,
+            security: smtp.security,
+            connectAddress,
+            ...(config.ca.length > 0 && { ca: config.ca }),
+            auth,
+            allowPlaintextAuth: target.allowPlaintextAuth,
+            envelope: built.envelope,
+            message: built.raw,
+            eightBit: built.eightBit,
+            smtpUtf8: built.smtpUtf8,
+            ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
+          }),
+      )
       const body: SendSuccess = {
         ok: true,
         messageId: built.messageId,

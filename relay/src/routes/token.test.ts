@@ -169,6 +169,14 @@ describe('POST /api/token', () => {
     })
   })
 
+  it('tries the next checked address when a connection is refused', async () => {
+    const { app: a } = testApp(
+      { RELAY_TOKEN_HOSTS: `localhost:${port}`, RELAY_CA_FILE: caFile },
+      { resolveHost: async () => ['127.0.0.2', '127.0.0.1'] },
+    )
+    expect((await postJson(a, '/api/token', request())).status).toBe(200)
+  })
+
   it('accepts the endpoint as the seed spells it (V2.0)', async () => {
     const res = await postJson(
       app(),
