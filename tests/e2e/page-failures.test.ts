@@ -109,9 +109,9 @@ describe('diagnosis of real failures', () => {
     await closeAll()
   })
 
-  it('the popup closed by the user', async () => {
+  it.each(['web-secret', 'spa-pkce'] as const)('the popup closed by the user (%s)', async (mode) => {
     const { page } = await fresh()
-    await useSandbox(page, 'web-secret')
+    await useSandbox(page, mode)
     const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')])
     await popup.waitForSelector('#upn')
     expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signingIn')
@@ -120,7 +120,10 @@ describe('diagnosis of real failures', () => {
     const d = page.locator('#signin-status .diagnosis')
     expect(await d.getAttribute('data-cause')).toBe('popup-closed')
     expect(await d.textContent()).toContain('ポップアップが閉じられました')
-    await screenshot(page, 'fail-popup-closed')
+    await screenshot(page, `fail-popup-closed-${mode}`)
+    // Signing in again right away works (MSAL's interaction lock does not linger).
+    await signIn(page, USERS.works)
+    expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signedIn')
     await closeAll()
   })
 })

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AuthFailure } from './errors.ts'
 import { accountName, bytesToBase64Url, decodeJwt, halfHash } from './jwt.ts'
 import { next, renewAt, timeLeft, type Account, type AuthState } from './machine.ts'
 import { fromMsalError, msalConfig } from './msal.ts'
 import { authorizeUrl, canonicalEndpoint, codeChallenge, isOurAuthResponse, randomString } from './oauth.ts'
-import { closedIsReliable } from './popup.ts'
+import { closedIsReliable, watchClosed } from './popup.ts'
 import { redirectUriFor } from './redirect.ts'
 import { idTokenProblem, scopeList } from './tokens.ts'
 
@@ -150,5 +150,43 @@ describe('MSAL wrapper', () => {
     expect([server.code, server.aadsts]).toEqual(['authorize_error', 'AADSTS9002326'])
     const own = new AuthFailure('state_mismatch')
     expect(fromMsalError(own)).toBe(own)
+  })
+})
+
+describe('watchClosed', () => {
+  it('rejects popup_closed after the grace period when closing is a reliable signal', async () => {
+    vi.useFakeTimers()
+    try {
+      const win = { closed: false, close() {} } as unknown as Window
+      const watch = watchClosed(() => win, { closedReliable: true })
+      const outcome = watch.closed.catch((e: AuthFailure) => e.code)
+      vi.advanceTimersByTime(2000)
+      ;(win as { closed: boolean }).closed = true
+      vi.advanceTimersByTime(2000)
+      expect(await outcome).toBe('popup_closed')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('ignores a closed-looking window behind COOP, but honours cancel', async () => {
+    vi.useFakeTimers()
+    try {
+      const abort = new AbortController()
+      const win = { closed: true, close() {} } as unknown as Window
+      const watch = watchClosed(() => win, { closedReliable: false, signal: abort.signal })
+      let settled = false
+      const outcome = watch.closed.catch((e: AuthFailure) => {
+        settled = true
+        return e.detail
+      })
+      vi.advanceTimersByTime(60_000)
+      await Promise.resolve()
+      expect(settled).toBe(false)
+      abort.abort()
+      expect(await outcome).toBe('cancelled')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

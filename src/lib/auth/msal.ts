@@ -14,6 +14,7 @@ import type {
 import { findAadsts } from '../contract/m365.ts'
 import { authorityOf, SMTP_SCOPE } from '../settings/model.ts'
 import { AuthFailure } from './errors.ts'
+import { closedIsReliable, watchClosed } from './popup.ts'
 import { BRIDGE_PATH } from './redirect.ts'
 import type { TokenSet } from './tokens.ts'
 
@@ -126,7 +127,11 @@ export function fromMsalError(e: unknown): AuthFailure {
  * Silent first (cached token, or MSAL's refresh-token grant), then the popup. Call inside the
  * click; `getMsal` must already be warm for the popup to keep the user activation.
  */
-export async function signInMsal(s: MsalSettings, interactive: boolean): Promise<TokenSet> {
+export async function signInMsal(
+  s: MsalSettings,
+  interactive: boolean,
+  signal?: AbortSignal,
+): Promise<TokenSet> {
   try {
     const pca = await getMsal(s)
     const account = pca.getActiveAccount() ?? pca.getAllAccounts()[0]
@@ -140,9 +145,38 @@ export async function signInMsal(s: MsalSettings, interactive: boolean): Promise
       }
     }
     if (!interactive) throw new AuthFailure('msal', { detail: 'no_account' })
-    const r = await pca.acquireTokenPopup({ scopes: SCOPES, prompt: 'select_account' })
-    pca.setActiveAccount(r.account)
-    return toTokenSet(r)
+    // MSAL v5 waits for the bridge until its timeout even when the user closed the popup; the
+    // parent proxy hands us the window MSAL opens so a closed popup ends the wait at once.
+    let popup: Window | null = null
+    const parent = new Proxy(window, {
+      get(target, key) {
+        if (key === 'open') {
+          return (...args: Parameters<Window['open']>) => (popup = target.open(...args))
+        }
+        const value: unknown = Reflect.get(target, key, target)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    const watch = watchClosed(() => popup, {
+      closedReliable: closedIsReliable(s.authorizeEndpoint),
+      signal,
+    })
+    try {
+      const r = await Promise.race([
+        pca.acquireTokenPopup({
+          scopes: SCOPES,
+          prompt: 'select_account',
+          popupWindowParent: parent,
+          // A popup closed or cancelled earlier may still hold MSAL's interaction lock.
+          overrideInteractionInProgress: true,
+        }),
+        watch.closed,
+      ])
+      pca.setActiveAccount(r.account)
+      return toTokenSet(r)
+    } finally {
+      watch.stop()
+    }
   } catch (e) {
     throw fromMsalError(e)
   }

@@ -84,3 +84,40 @@ export function waitForResponse(
     opts.signal?.addEventListener('abort', onAbort)
   })
 }
+
+/**
+ * Rejects with AuthFailure `popup_closed` once the window `current()` returns reads as closed
+ * for longer than the grace period (only when that signal is reliable), or when `signal`
+ * aborts. Never resolves: race it with the sign-in. `stop()` ends the watch.
+ */
+export function watchClosed(
+  current: () => Window | null | undefined,
+  opts: { closedReliable: boolean; signal?: AbortSignal | undefined },
+): { closed: Promise<never>; stop(): void } {
+  let stop = () => {}
+  const closed = new Promise<never>((_, reject) => {
+    let closedAt = 0
+    const onAbort = () => {
+      stop()
+      current()?.close()
+      reject(new AuthFailure('popup_closed', { detail: 'cancelled' }))
+    }
+    const poll = setInterval(() => {
+      const w = current()
+      if (!opts.closedReliable || !w?.closed) return
+      closedAt ||= Date.now()
+      if (Date.now() - closedAt >= CLOSED_GRACE_MS) {
+        stop()
+        reject(new AuthFailure('popup_closed'))
+      }
+    }, POLL_MS)
+    stop = () => {
+      clearInterval(poll)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+    opts.signal?.addEventListener('abort', onAbort)
+  })
+  // The watch may lose the race; its rejection is then nobody's business.
+  closed.catch(() => undefined)
+  return { closed, stop: () => stop() }
+}

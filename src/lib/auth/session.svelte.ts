@@ -66,7 +66,8 @@ export class AuthSession {
         popup = openPopup()
       }
       const tokens = await this.#acquire(settings, redirect.uri, popup, abort.signal)
-      if (abort.signal.aborted) return
+      // A newer sign-in (or a cancel) superseded this one: its answer is dropped.
+      if (this.#abort !== abort || abort.signal.aborted) return
       this.#accept(settings, tokens)
     } catch (e) {
       if (popup && !popup.closed) popup.close()
@@ -79,7 +80,7 @@ export class AuthSession {
     switch (s.tokenMode) {
       case 'spa-pkce': {
         const { signInMsal } = await import('./msal.ts')
-        return signInMsal(s, true)
+        return signInMsal(s, true, signal)
       }
       // Loaded after the popup opened: the click's user activation is already used.
       case 'web-secret': {
