@@ -180,6 +180,16 @@ describe('SMTP dialogue', () => {
   })
 })
 
+describe('start-up', () => {
+  it('names the port and the variable when a port is taken', async () => {
+    const { startSandbox } = await import('../../relay/src/sandbox/index.ts')
+    const started = startSandbox({ dataDir, publicOrigin: 'http://localhost:8787', idpPort: 0, smtpPort: sandbox.info.smtp.port })
+    await expect(started).rejects.toThrow(
+      `The sandbox SMTP server cannot listen on 127.0.0.1:${sandbox.info.smtp.port} (EADDRINUSE). Set RELAY_SANDBOX_SMTP_PORT`
+    )
+  })
+})
+
 describe('sandbox routes', () => {
   it('switches: GET, PUT with validation', async () => {
     const get = (await (await sandbox.routes.request('/switches')).json()) as { switches: Record<string, boolean> }

@@ -14,7 +14,7 @@ import { authorizePrecheck, pathRewrite, tokenPostprocess } from './idp-hooks.ts
 import { handleInteraction } from './idp-interactions.ts'
 import { errorPage, logoutPage, signedOutPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
-import type { SandboxPki } from './pki.ts'
+import { listenError, type SandboxPki } from './pki.ts'
 import type { Switches } from './switches.ts'
 import { TENANT_ID } from './tenant.ts'
 
@@ -96,9 +96,9 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
   )
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
+    server.once('error', (err) => reject(listenError(err, 'IdP', opts.port, 'RELAY_SANDBOX_IDP_PORT')))
     server.listen(opts.port, '127.0.0.1', () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })

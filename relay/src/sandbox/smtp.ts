@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server'
 import { simpleParser } from 'mailparser'
 import type { Inbox } from './inbox.ts'
+import { listenError } from './pki.ts'
 import type { Switches } from './switches.ts'
 import { findAccountByUpn } from './tenant.ts'
 import type { TokenVerdict } from './verify.ts'
@@ -163,9 +164,9 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.on('error', reject)
+    server.on('error', (err) => reject(listenError(err, 'SMTP server', opts.port, 'RELAY_SANDBOX_SMTP_PORT')))
     server.listen(opts.port, '127.0.0.1', () => {
-      server.off('error', reject)
+      server.removeAllListeners('error')
       resolve()
     })
   })
