@@ -14,7 +14,8 @@ import { authorizePrecheck, pathRewrite, tokenPostprocess } from './idp-hooks.ts
 import { handleInteraction } from './idp-interactions.ts'
 import { errorPage, logoutPage, signedOutPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
-import { listenError, type SandboxPki } from './pki.ts'
+import { listenError } from './listen.ts'
+import type { SandboxPki } from './pki.ts'
 import type { Switches } from './switches.ts'
 import { TENANT_ID } from './tenant.ts'
 

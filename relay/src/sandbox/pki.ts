@@ -92,12 +92,3 @@ export async function loadOrCreatePki(dir: string): Promise<SandboxPki> {
 
   return { caPem: ca.certPem, certPem: server.certPem, keyPem: server.keyPem, signingJwk, caPath: paths.ca }
 }
-
-/** A listen failure worded for the person starting the relay: which port, and how to change it. */
-export function listenError(err: unknown, what: string, port: number, envName: string): Error {
-  const code = (err as { code?: string }).code ?? String(err)
-  return new Error(
-    `The sandbox ${what} cannot listen on 127.0.0.1:${port} (${code}). Set ${envName} to a free port, or 0 for any.`,
-    { cause: err }
-  )
-}
