@@ -179,6 +179,11 @@ describe('identity provider', () => {
     const b = new Browserish(sandbox.caPem)
     const url = fx.authorizeUrl({ client_id: info.clientId, response_type: 'code', redirect_uri: 'http://localhost', scope: SCOPE })
     const first = await b.request(url)
+    // Entra's cookies work in iframes and popups: SameSite=None; Secure.
+    const cookies = ([] as string[]).concat(first.headers['set-cookie'] ?? [])
+    expect(cookies.length).toBeGreaterThan(0)
+    for (const cookie of cookies) expect(cookie).toMatch(/samesite=none/i)
+    for (const cookie of cookies) expect(cookie).toMatch(/;\s*secure/i)
     const page = await b.request(String(first.location))
     expect(page.text).toContain('サインイン')
     expect(page.headers['content-security-policy']).toContain("default-src 'none'")
