@@ -499,6 +499,27 @@ describe.each(['node', 'deno'] as const)('hostile inputs against the relay on %s
     expect(peer.messages.length).toBe(before)
   })
 
+  it('chunked body over the limit (no Content-Length) → PAYLOAD_TOO_LARGE', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024))
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Twice the limit plus the JSON allowance, then stop: the relay must refuse before.
+        if (sent > 2 * (MAX_MESSAGE_BYTES + 256 * 1024)) return controller.close()
+        sent += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+    })
+    const res = await fetch(`${relay.url}/api/send`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(413)
+    expect(ErrorBody.parse(await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE')
+  })
+
   it('is healthy afterwards and still sends', async () => {
     expect((await call(relay.url, '/api/health')).status).toBe(200)
     const res = await call(relay.url, '/api/send', valid())
