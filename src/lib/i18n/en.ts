@@ -94,6 +94,7 @@ export const en: Messages = {
     loadedOld: 'Loaded settings saved in an older format.',
     secretExpired: 'The client secret expired on {{date}}. Create a new secret in Entra.',
     secretExpiring: 'The client secret expires in {{days}} days ({{date}}). Prepare a new one.',
+    fillExpiry: 'Enter 6 months from today',
     secretNoDate: 'No expiry date entered. By default a secret expires 6 months after creation.',
     status: 'Status',
   },

@@ -93,6 +93,7 @@ export const ja = {
     loadedOld: '以前の形式の保存データを読み込みました。',
     secretExpired: 'クライアントシークレットの有効期限が切れています（{{date}}）。Entra で新しいシークレットを作成してください。',
     secretExpiring: 'クライアントシークレットの有効期限まであと {{days}} 日です（{{date}}）。更新を準備してください。',
+    fillExpiry: '今日から 6 か月後を入力',
     secretNoDate: '有効期限が未入力です。既定では作成日から 6 か月です。',
     status: '状態',
   },

@@ -25,3 +25,16 @@ export function secretExpiryState(
   if (days <= 30) return { kind: 'soon', days }
   return { kind: 'ok', days }
 }
+
+/** `YYYY-MM-DD` of `from` plus `months` (UTC), clamped to the month's last day (Aug 31 + 6 → Feb 28). */
+export function addMonths(from: Date, months: number): string {
+  const y = from.getUTCFullYear()
+  const m = from.getUTCMonth() + months
+  const last = new Date(Date.UTC(y, m + 1, 0)).getUTCDate()
+  const d = new Date(Date.UTC(y, m, Math.min(from.getUTCDate(), last)))
+  return d.toISOString().slice(0, 10)
+}
+
+/** Entra's defaults for a new client secret (the seed): 6 months, at most 24 months. */
+export const SECRET_DEFAULT_MONTHS = 6
+export const SECRET_MAX_MONTHS = 24

@@ -12,7 +12,7 @@ import {
   type SandboxValues,
 } from './model.ts'
 import { readSettings, toExport, toStorage } from './persist.ts'
-import { secretExpiryState } from './expiry.ts'
+import { addMonths, secretExpiryState } from './expiry.ts'
 import { checkEndpoints, validate } from './validate.ts'
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47'
@@ -125,6 +125,9 @@ describe('validate', () => {
     expect(secretExpiryState('2026-11-01', now).kind).toBe('expired')
     expect(secretExpiryState('', now).kind).toBe('none')
     expect(validate({ ...filled, secretExpires: '2030-01-01' }, 'save', now).secretExpires).toBe('error.expiryTooLong')
+    expect(addMonths(now, 6)).toBe('2027-05-26')
+    expect(addMonths(new Date('2026-08-31T00:00:00Z'), 6)).toBe('2027-02-28')
+    expect(validate({ ...filled, secretExpires: addMonths(now, 24) }, 'save', now).secretExpires).toBeUndefined()
   })
 })
 
