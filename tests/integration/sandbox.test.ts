@@ -175,6 +175,25 @@ describe('identity provider', () => {
     expect((await b.request(fx.authorizeUrl(params))).location).toContain('/login/')
   })
 
+  it('prompt=consent shows the consent page; accept gives a code, cancel gives AADSTS65004', async () => {
+    const params = { client_id: info.clientId, response_type: 'code', redirect_uri: 'http://localhost', scope: SCOPE, prompt: 'consent', ui_locales: 'en' }
+    for (const [choice, expected] of [['consent', 'code'], ['cancel', 'error']] as const) {
+      const b = new Browserish(sandbox.caPem)
+      const first = await b.request(fx.authorizeUrl(params))
+      const login = String(first.location)
+      let answer = await b.request(login, { form: { action: 'login', upn: TARO.upn, password: TARO.password } })
+      for (let hop = 0; answer.location && hop < 5; hop++) answer = await b.request(answer.location)
+      expect(answer.text).toContain('Permissions requested')
+      expect(answer.text).toContain(SEND)
+      const action = /<form method="post" action="([^"]+)"/.exec(answer.text)?.[1] ?? ''
+      answer = await b.request(new URL(action, info.authority).href, { form: { action: choice } })
+      for (let hop = 0; answer.location?.startsWith('https:') && hop < 5; hop++) answer = await b.request(answer.location)
+      const result = responseParams(String(answer.location))
+      expect(result.has(expected)).toBe(true)
+      if (expected === 'error') expect(result.get('error_description')).toMatch(/^AADSTS65004: /)
+    }
+  })
+
   it('login page: Japanese by default, English on request, AADSTS lines for bad sign-ins', async () => {
     const b = new Browserish(sandbox.caPem)
     const url = fx.authorizeUrl({ client_id: info.clientId, response_type: 'code', redirect_uri: 'http://localhost', scope: SCOPE })
