@@ -12,6 +12,7 @@ import {
   onShutdown,
   relayVersion,
   resolveAll,
+  startFailure,
 } from './http/boot.ts'
 import { sendMail } from './smtp/index.ts'
 
@@ -50,18 +51,27 @@ const app = createApp({
   staticRoot: config.staticDir,
 })
 
-const server = Deno.serve(
-  {
-    hostname: config.host,
-    port: config.port,
-    onListen: ({ port }) => console.log(`relay listening on ${listenUrl(config.host, port)}`),
-  },
-  (req, info) => app.fetch(req, info),
-)
+let server: { shutdown(): Promise<void> }
+try {
+  server = Deno.serve(
+    {
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ port }) => console.log(`relay listening on ${listenUrl(config.host, port)}`),
+    },
+    (req, info) => app.fetch(req, info),
+  )
+} catch (err) {
+  // Deno names the error class (AddrInUse, PermissionDenied) rather than a code.
+  console.error(
+    `relay: PORT: cannot listen on ${listenUrl(config.host, config.port)} (${startFailure(err)})`,
+  )
+  Deno.exit(1)
+}
 
 // shutdown() stops accepting and resolves once the requests in flight are answered.
 onShutdown(
   (signal, handler) => Deno.addSignalListener(signal, handler),
   () => server.shutdown(),
-  (code) => Deno.exit(code)
+  (code) => Deno.exit(code),
 )

@@ -14,6 +14,7 @@ import {
   onShutdown,
   relayVersion,
   resolveAll,
+  startFailure,
   withSandbox,
 } from './http/boot.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
@@ -30,6 +31,9 @@ if (config.sandbox) {
     publicOrigin: config.publicOrigin,
     ...(config.sandboxIdpPort !== undefined && { idpPort: config.sandboxIdpPort }),
     ...(config.sandboxSmtpPort !== undefined && { smtpPort: config.sandboxSmtpPort }),
+  }).catch((err: unknown) => {
+    console.error(`relay: RELAY_SANDBOX: the sandbox did not start (${startFailure(err)})`)
+    return process.exit(1)
   })
   config = withSandbox(config, started)
   sandbox = started
@@ -48,6 +52,13 @@ const app = createApp({
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
+})
+
+server.on('error', (err) => {
+  console.error(
+    `relay: PORT: cannot listen on ${listenUrl(config.host, config.port)} (${startFailure(err)})`,
+  )
+  process.exit(1)
 })
 
 onShutdown(

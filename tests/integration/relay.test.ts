@@ -7,6 +7,7 @@
  * relay is also started once with RELAY_SANDBOX=1.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -278,6 +279,26 @@ describe.each(['node', 'deno'] as const)('a bad configuration on %s', (runtime) 
     expect(output).toEqual([
       'relay: RELAY_RATE_LIMIT: expected a whole number 1…100000, got "lots"',
     ])
+  })
+})
+
+describe.each(['node', 'deno'] as const)('a port in use on %s', (runtime) => {
+  it('stops the start with one line naming PORT', async () => {
+    const taken = createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+    const port = String((taken.address() as { port: number }).port)
+    try {
+      const err = await startRelay({ runtime, env: { PORT: port } }).catch((e: Error) => e)
+      const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '')
+      expect(lines.slice(1)).toHaveLength(1)
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^relay: PORT: cannot listen on http://127.0.0.1:${port} \\((EADDRINUSE|AddrInUse)`,
+        ),
+      )
+    } finally {
+      taken.close()
+    }
   })
 })
 

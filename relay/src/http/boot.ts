@@ -72,6 +72,15 @@ export function withSandbox(config: RelayConfig, sandbox: SandboxHandle): RelayC
   }
 }
 
+/** A start-up failure in a few words: the error code (EADDRINUSE …) or the message's first line. */
+export function startFailure(err: unknown): string {
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') return code
+  const name = err instanceof Error ? err.name : 'error'
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? ''
+  return `${name}: ${first.slice(0, 200)}`
+}
+
 /** `http://HOST:PORT` as printed when ready (IPv6 in brackets). */
 export const listenUrl = (host: string, port: number) =>
   `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
