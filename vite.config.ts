@@ -12,6 +12,9 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['src/**/*.test.ts', 'relay/**/*.test.ts', 'tests/unit/**/*.test.ts'],
+          // Some unit files start real loopback peers and make RSA keys: generous on 2 busy cores.
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
         },
       },
       {
