@@ -5,7 +5,8 @@
  *     our pool, Nodemailer `pool: true`); (b) median and p95 latency per send through the tap
  *     adding 10 ms each way (20 ms RTT); (c) sends per second straight to the server,
  *     sequential and 20 concurrent; (d) the same round trips and latency against Postfix, which
- *     offers CHUNKING; (e) gzip sizes of the page's initial JavaScript, when `build/` exists.
+ *     offers CHUNKING, plus warm sends of a 3 kB and a 6 kB message (see `bySize`); (e) gzip
+ *     sizes of the page's initial JavaScript, when `build/` exists.
  *
  * smtp-server runs in a child process with STARTTLS (certificate made at run time) and XOAUTH2,
  * its fixed 100 ms pre-greeting pause switched off (see server.ts). Rounds alternate between
@@ -155,6 +156,45 @@ async function loopback(target: Target): Promise<Figure[]> {
   return figures
 }
 
+/**
+ * Warm sends straight to Postfix with a message just under and just over 4 KiB. Postfix reads
+ * through a 4 KiB buffer and flushes the replies to pipelined commands when it runs dry, so a
+ * BDAT chunk longer than that gets its reply in a second small segment, which waits for the
+ * client's delayed ACK (~40 ms on Linux, Nagle on the server side). DATA never shows it: the
+ * body follows the 354, carrying the ACK.
+ */
+async function bySize(target: Target): Promise<Figure[]> {
+  const figures: Figure[] = []
+  for (const size of [3_000, 6_000]) {
+    const line = 'y'.repeat(70) + '\r\n'
+    const body = 'Subject: size\r\n\r\n' + line.repeat(Math.ceil(size / line.length))
+    const sized = { ...target, message: new TextEncoder().encode(body) }
+    const times = await perClient(2, async (client) => {
+      const sender = makeSender(client, sized, true)
+      try {
+        await sender.send()
+        const t: number[] = []
+        for (let i = 0; i < 12; i++) {
+          const start = performance.now()
+          await sender.send()
+          t.push(performance.now() - start)
+        }
+        return t
+      } finally {
+        await sender.close()
+      }
+    })
+    figures.push({
+      id: `postfix_loopback_warm_${size / 1000}k_median`,
+      label: `postfix: loopback ms/send, warm, ${size / 1000} kB message`,
+      unit: 'ms',
+      ours: median(times.ours),
+      nodemailer: median(times.nodemailer),
+    })
+  }
+  return figures
+}
+
 async function main() {
   const started = performance.now()
   const ca = createCertificateAuthority('mailkey bench CA')
@@ -201,6 +241,7 @@ async function main() {
       notes.push('postfix: STARTTLS, no AUTH (no SASL configured), BDAT offered (CHUNKING)')
       const target: Target = { ...base, port: postfix.port, auth: { type: 'none' } }
       figures.push(...(await viaTap(target, 'postfix', true)))
+      figures.push(...(await bySize(target)))
     } finally {
       await postfix.stop()
     }
