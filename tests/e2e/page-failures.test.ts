@@ -109,6 +109,22 @@ describe('diagnosis of real failures', () => {
     await closeAll()
   })
 
+  it('implicit with "Access tokens" unticked: AADSTS700051 from the authorize endpoint', async () => {
+    await setSwitches(env, { implicitAccessTokensDisabled: true })
+    try {
+      const { page } = await fresh()
+      await useSandbox(page, 'implicit')
+      await signIn(page, USERS.works)
+      const d = page.locator('#signin-status .diagnosis')
+      expect(await d.getAttribute('data-cause')).toBe('implicit-off')
+      expect(await d.textContent()).toContain('AADSTS700051')
+      expect(await d.locator('a').getAttribute('href')).toBe('/guide#step-authentication')
+    } finally {
+      await setSwitches(env, { implicitAccessTokensDisabled: false })
+    }
+    await closeAll()
+  })
+
   it.each(['web-secret', 'spa-pkce'] as const)('the popup closed by the user (%s)', async (mode) => {
     const { page } = await fresh()
     await useSandbox(page, mode)

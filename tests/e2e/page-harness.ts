@@ -146,7 +146,18 @@ export async function useSandbox(page: Page, mode: 'spa-pkce' | 'web-secret' | '
 /** Clicks [認証] and signs in as `user` on the sandbox's login page in the popup. */
 export async function signIn(page: Page, user: { upn: string; password: string }): Promise<void> {
   const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')])
-  await popup.waitForSelector('#upn')
+  // Some failures come back at once, without a sign-in page (e.g. implicit grant disabled).
+  const first = await Promise.race([
+    popup.waitForSelector('#upn').then(
+      () => 'login' as const,
+      () => 'gone' as const
+    ),
+    page.waitForSelector('#signin-status[data-state=failed]').then(() => 'failed' as const),
+  ])
+  if (first !== 'login') {
+    await page.waitForSelector('#signin-status:not([data-state=signingIn])')
+    return
+  }
   await popup.fill('#upn', user.upn)
   await popup.fill('#password', user.password)
   await popup.click('button[type=submit]')

@@ -330,7 +330,7 @@ export const CAUSES: readonly Cause[] = [
     id: 'popup-closed',
     browser: ['popup_closed'],
     what: { ja: 'サインインが完了する前にポップアップが閉じられました。', en: 'The popup was closed before sign-in finished.' },
-    cause: { ja: 'サインイン画面を閉じたか、キャンセルしました。', en: 'The sign-in window was closed or cancelled.' },
+    cause: { ja: 'サインイン画面を閉じたか、キャンセルしました。ポップアップにエラー (AADSTS で始まるコード) が表示されていた場合は、そのコードが原因です (AADSTS50011 ならリダイレクト URI の登録)。', en: 'The sign-in window was closed or cancelled. If the popup showed an error (a code starting with AADSTS), that code is the cause (AADSTS50011: the redirect URI is not registered).' },
     fix: { ja: 'もう一度 [認証] を押し、ポップアップでサインインと同意を最後まで行ってください。', en: 'Press [Sign in] again and complete sign-in and consent in the popup.' },
     step: 'sign-in',
   },
