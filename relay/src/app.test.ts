@@ -122,6 +122,7 @@ describe('origins and headers', () => {
     expect(csp).toContain("object-src 'none'")
     expect(csp).not.toContain('script-src')
     expect(res.headers.get('Cross-Origin-Opener-Policy')).toBeNull()
+    expect(res.headers.get('Referrer-Policy')).toBe('same-origin')
   })
 
   it('answers unknown API routes in the contract shape', async () => {

@@ -6,6 +6,8 @@
  * tag whose hash changes with every build, and both policies would apply (shared/PROVEN.md).
  * No Cross-Origin-Opener-Policy: the MSAL popup and its redirect bridge must keep talking to
  * the page (shared/M365-FACTS.md §3.2). No HSTS: TLS belongs to the reverse proxy in front.
+ * Referrer-Policy `same-origin`, not `no-referrer`: under `no-referrer` Chromium sends
+ * `Origin: null` on same-origin form posts, which the origin gate must refuse.
  *
  * @module
  */
@@ -21,7 +23,7 @@ export const relaySecureHeaders = (): MiddlewareHandler =>
     },
     xFrameOptions: 'DENY',
     xContentTypeOptions: 'nosniff',
-    referrerPolicy: 'no-referrer',
+    referrerPolicy: 'same-origin',
     crossOriginOpenerPolicy: false,
     crossOriginEmbedderPolicy: false,
     strictTransportSecurity: false,
