@@ -247,15 +247,18 @@ describe('failure switches and AADSTS answers', () => {
     expect(pkce.json().error_codes).toEqual([501481])
   })
 
-  it('700051 / 700054 when the implicit boxes are unticked', async () => {
+  it('700051 / 700054 when the implicit boxes are unticked (after sign-in, as Entra)', async () => {
     const b = new Browserish(sandbox.caPem)
     const base = { client_id: info.clientId, redirect_uri: 'http://localhost:9000', scope: SCOPE, nonce: 'n', state: 'x' }
     await fx.setSwitches({ implicitAccessTokensDisabled: true })
-    const token = await b.request(fx.authorizeUrl({ ...base, response_type: 'id_token token' }))
+    const first = await b.request(fx.authorizeUrl({ ...base, response_type: 'id_token token' }))
+    expect(first.location).toContain('/login/')
+    const token = await signIn(b, fx.authorizeUrl({ ...base, response_type: 'id_token token' }), TARO.upn, TARO.password)
     await fx.setSwitches({ implicitAccessTokensDisabled: false, implicitIdTokensDisabled: true })
+    // Signed in already: the answer comes at once.
     const hybrid = await b.request(fx.authorizeUrl({ ...base, response_type: 'code id_token' }))
     await fx.setSwitches({ implicitIdTokensDisabled: false })
-    const p1 = responseParams(String(token.location))
+    const p1 = responseParams(token)
     expect(p1.get('error')).toBe('unsupported_response_type')
     expect(p1.get('error_description')).toMatch(/^AADSTS700051: /)
     expect(p1.get('state')).toBe('x')

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { errors, interactionPolicy, type KoaContext } from 'oidc-provider'
+import { AADSTS, entraError, type AadstsTuple } from './aadsts.ts'
 import { createAdapterFactory } from './idp-store.ts'
 import type { Switches } from './switches.ts'
 import {
@@ -118,6 +119,15 @@ export function grantedOutlookNames(
 export function consentMissingFor(account: SandboxAccount, requested: string[], switches: Switches): boolean {
   const wantsSend = requested.some((s) => outlookScopeName(s) === SMTP_SEND)
   return wantsSend && !grantedOutlookNames(account, requested, switches).includes(SMTP_SEND)
+}
+
+/** AADSTS700051 / 700054 when the Web app's implicit boxes are unticked (switches). */
+export function implicitRefusal(clientId: string, responseType: string, switches: Switches): AadstsTuple | undefined {
+  if (clientId !== WEB_APP.clientId) return undefined
+  const types = responseType.split(' ')
+  if (types.includes('token') && switches.implicitAccessTokensDisabled) return AADSTS.implicitTokenDisabled()
+  if (types.includes('id_token') && switches.implicitIdTokensDisabled) return AADSTS.implicitIdTokenDisabled()
+  return undefined
 }
 
 function policy() {
@@ -241,6 +251,13 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
     rotateRefreshToken: true,
     expiresWithSession: async () => false,
     loadExistingGrant: async (ctx: KoaContext) => {
+      // Entra answers an unticked implicit box after sign-in (users report the error once their
+      // credentials are in); this runs once the account is known, with or without a login page.
+      const refusal = implicitRefusal(ctx.oidc.client.clientId, String(ctx.oidc.params.response_type ?? ''), switches())
+      if (refusal) {
+        const [code, error, text] = refusal
+        throw new errors.CustomOIDCProviderError(error, entraError(code, error, text, '').error_description)
+      }
       const grantId =
         ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId)
       if (!grantId) return undefined

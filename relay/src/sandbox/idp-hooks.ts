@@ -1,6 +1,6 @@
 /**
  * Koa middleware around oidc-provider that makes it answer like Entra: Entra's path spellings,
- * the checks Entra makes at the authorize endpoint before sign-in (app, redirect URI, implicit
+ * the checks Entra makes at the authorize endpoint before sign-in (app, redirect URI, SPA implicit
  * boxes, scopes) and Entra's JSON error shape with AADSTS codes at the token endpoint.
  *
  * @module
@@ -110,12 +110,13 @@ export function authorizePrecheck(deps: HookDeps) {
         redirect_uri: redirectUri,
       })
     }
+    // An SPA registration has no implicit boxes at all. (The Web app's boxes are checked after
+    // sign-in, as Entra does: see implicitRefusal.)
     const types = (q.response_type ?? '').split(' ')
-    const isSpa = clientId === SPA_APP.clientId
-    if (types.includes('token') && (isSpa || switches.implicitAccessTokensDisabled)) {
+    if (clientId === SPA_APP.clientId && types.includes('token')) {
       return redirectError(ctx, deps, redirectUri, AADSTS.implicitTokenDisabled())
     }
-    if (types.includes('id_token') && (isSpa || switches.implicitIdTokensDisabled)) {
+    if (clientId === SPA_APP.clientId && types.includes('id_token')) {
       return redirectError(ctx, deps, redirectUri, AADSTS.implicitIdTokenDisabled())
     }
     const scopes = (q.scope ?? '').split(' ').filter(Boolean)

@@ -65,6 +65,8 @@ declare module 'oidc-provider' {
     InvalidGrant: ProviderErrorClass
     InvalidRequest: ProviderErrorClass
     AccessDenied: ProviderErrorClass
+    /** `error` and `error_description` as given (status 400). */
+    CustomOIDCProviderError: new (error: string, description: string) => Error
   }
   export default Provider
 }
