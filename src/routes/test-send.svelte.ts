@@ -5,6 +5,7 @@
  * @module
  */
 import type { SendSuccess } from '$lib/contract/api.ts'
+import { AuthFailure } from '$lib/auth/errors.ts'
 import type { AuthSession } from '$lib/auth/session.svelte.ts'
 import { PageProblem } from '$lib/diagnosis/problem.ts'
 import { sendAuth, testRequest, type Texts } from '$lib/relay/test-message.ts'
@@ -24,7 +25,10 @@ export class TestSend {
       let token: { token: string; user: string } | undefined
       if (s.authType === 'oauth2') {
         token = await session.accessToken(s)
-        if (!token) throw new PageProblem('no_token')
+        if (!token) {
+          const implicitRanOut = session.state.kind === 'expired' && s.tokenMode === 'implicit'
+          throw implicitRanOut ? new AuthFailure('implicit_expired') : new PageProblem('no_token')
+        }
       }
       // The relay client (and zod, which checks the answer) loads on first use.
       const { postSend } = await import('$lib/relay/client.ts')
