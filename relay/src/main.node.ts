@@ -17,6 +17,7 @@ import {
   startFailure,
   withSandbox,
 } from './http/boot.ts'
+import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
 import { sendMail } from './smtp/index.ts'
 
@@ -52,6 +53,7 @@ const app = createApp({
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
+  if (sandbox) console.log(sandboxWelcome(config.publicOrigin, sandbox.info, config.dataDir))
 })
 
 server.on('error', (err) => {
