@@ -7,7 +7,7 @@
  */
 import type { KoaContext, KoaNext } from 'oidc-provider'
 import { AADSTS, entraError, entraStatus, type AadstsTuple } from './aadsts.ts'
-import { CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS, SPA_NO_ORIGIN_MARK } from './idp-config.ts'
+import { appName, CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS, SPA_NO_ORIGIN_MARK } from './idp-config.ts'
 import { errorPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
 import { redirectUriMatches } from './redirect.ts'
@@ -138,7 +138,7 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
   const origin = ctx.get('Origin')
   if (description.includes(SPA_NO_ORIGIN_MARK)) return AADSTS.spaWithoutOrigin()
   if (description.includes(CONSENT_MISSING_MARK)) {
-    return AADSTS.consentMissing(clientId ?? '', clientId === SPA_APP.clientId ? SPA_APP.name : WEB_APP.name)
+    return AADSTS.consentMissing(clientId ?? '', appName(clientId))
   }
   if (body.error === 'invalid_request' && origin && /origin .* not allowed/.test(description)) {
     if (clientId === WEB_APP.clientId) return AADSTS.crossOriginWebApp(origin)
@@ -161,7 +161,7 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
   if (body.error === 'invalid_scope') {
     const account = findAccountByOid(String(ctx.oidc?.entities?.RefreshToken?.accountId ?? ''))
     const wantsSend = String(params.scope ?? '').split(' ').some((s) => outlookScopeName(s) === 'SMTP.Send')
-    if (account && wantsSend) return AADSTS.consentMissing(clientId ?? '', WEB_APP.name)
+    if (account && wantsSend) return AADSTS.consentMissing(clientId ?? '', appName(clientId))
     return AADSTS.invalidScope(String(params.scope ?? ''))
   }
   if (body.error === 'invalid_request' && /scope/.test(description)) return AADSTS.missingScope()
