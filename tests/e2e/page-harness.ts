@@ -41,7 +41,9 @@ export function ensureBuilt(): void {
   const index = join(ROOT, 'build', 'index.html')
   const newest = Math.max(...PAGE_SOURCES.map((p) => newestMtime(join(ROOT, p))))
   if (existsSync(index) && statSync(index).mtimeMs >= newest) return
-  const run = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' })
+  // Vitest sets NODE_ENV=test, which would make Vite bundle Svelte's development runtime.
+  const { NODE_ENV: _ignored, ...env } = process.env
+  const run = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8', env })
   if (run.status !== 0) throw new Error(`the page did not build:\n${run.stdout}\n${run.stderr}`)
 }
 
