@@ -101,7 +101,8 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
   })
 
   app.get('/inbox', (c) => {
-    const lang = pickLang(c.req.query('lang'), c.req.header('accept-language')?.split(',')[0])
+    // Japanese first, like the settings page: English only when asked for with ?lang=en.
+    const lang = pickLang(c.req.query('lang'))
     c.header('cache-control', 'no-store')
     return c.html(inboxPage(lang, deps.inbox.list(), deps.getSwitches()))
   })
