@@ -98,7 +98,7 @@ export interface SandboxValues {
   authorizeEndpoint: string
   tokenEndpoint: string
   smtp: { host: string; port: number; security: Security }
-  users: { upn: string }[]
+  users: { upn: string; description?: string }[]
 }
 
 /**

@@ -97,8 +97,9 @@ export function validate(s: Settings, purpose: Purpose, now = new Date()): Field
     const endpointsTyped = s.authorizeEndpoint.trim() || s.tokenEndpoint.trim()
     if (purpose === 'signin' || endpointsTyped) {
       const ep = checkEndpoints(s.authorizeEndpoint, s.tokenEndpoint)
-      // Saving the seed's untouched template is fine; signing in with it is not.
-      const template = (k?: MessageKey) => purpose === 'save' && k === 'error.placeholder'
+      // The seed's untouched template may be saved (and a send uses the token, not the
+      // endpoints); only signing in needs the tenant filled in.
+      const template = (k?: MessageKey) => purpose !== 'signin' && k === 'error.placeholder'
       if (ep.authorizeEndpoint && !template(ep.authorizeEndpoint)) e.authorizeEndpoint = ep.authorizeEndpoint
       if (ep.tokenEndpoint && !template(ep.tokenEndpoint)) e.tokenEndpoint = ep.tokenEndpoint
     }
