@@ -62,6 +62,12 @@ describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', 
     } else {
       await page.waitForSelector('#signin-status[data-state=signedIn]')
       expect(await page.locator('#signin-status').textContent()).toContain(USERS.works.upn)
+      // Sign-out forgets every token of the tab.
+      await page.click('#signout')
+      await page.waitForSelector('#signin-status[data-state=signedOut]')
+      const session = await page.evaluate(() => JSON.stringify(sessionStorage))
+      expect(session).not.toMatch(/eyJ[\w-]+\.eyJ/)
+      expect(session).not.toContain('mailkey.webSecretSession')
     }
     expect(problems).toEqual([])
     await context.close()
