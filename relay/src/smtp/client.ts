@@ -35,6 +35,13 @@ export class Session {
   transcript: Transcript
   /** The extensions of the last EHLO; empty after HELO and forgotten across STARTTLS. */
   ext = new Extensions()
+  /**
+   * An RSET was begun after the last message (`holdReset`): the next transaction reads its reply
+   * first instead of sending another RSET.
+   */
+  resetOwed = false
+  /** The letters `RSET` are on the wire without their line end; the next write ends the line. */
+  #resetHeld = false
 
   constructor(wire: Wire, timeouts: Timeouts, transcript: Transcript) {
     this.wire = wire
@@ -46,6 +53,11 @@ export class Session {
   /** Writes everything in one write (one TCP segment where it fits: RFC 2920 pipelining). */
   send(items: Outgoing[]): void {
     const parts: Uint8Array[] = []
+    if (this.#resetHeld) {
+      this.#resetHeld = false
+      parts.push(Buffer.from('\r\n'))
+      this.transcript.client('RSET')
+    }
     for (const item of items) {
       if (typeof item !== 'string' && 'bytes' in item) {
         parts.push(item.bytes)
@@ -191,6 +203,17 @@ export class Session {
       }
       this.send([{ line: base64(response), log: '****' }])
     }
+  }
+
+  /**
+   * Writes `RSET` without its CRLF: bytes that carry our TCP acknowledgement to the server at
+   * once, and that the server answers only when the next write (the next message's commands, or
+   * QUIT) ends the line. Why: see `releaseFinalReply` in transaction.ts.
+   */
+  holdReset(): void {
+    this.wire.write(Buffer.from('RSET', 'ascii'))
+    this.#resetHeld = true
+    this.resetOwed = true
   }
 
   /** Ends a pooled session politely: QUIT, not awaited. */

@@ -52,6 +52,45 @@ describe('connection pool', () => {
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
   })
 
+  it('begins the next RSET when the envelope replies come alone, so the BDAT reply is not held', async () => {
+    // Postfix flushes the MAIL and RCPT replies when its 4 KiB buffer runs dry mid-chunk; the
+    // BDAT reply then waits (Nagle) for a byte from us. `RSET` without its CRLF is that byte:
+    // unanswered until the next write (the next message, or QUIT) ends the line.
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n' },
+      { c: 'RSET' },
+      { s: '250 queued 1\r\n' },
+      { c: `\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 flushed\r\n250 ok\r\n250 ok\r\n' },
+      { c: 'RSET' },
+      { s: '250 queued 2\r\n' },
+      { c: '\r\nQUIT\r\n' },
+      { s: '250 flushed\r\n221 bye\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    const first = await sendMail(options(peer.port, { pool }))
+    expect(first.response).toBe('250 queued 1')
+    expect(pool.idleCount).toBe(1)
+    const second = await sendMail(options(peer.port, { pool }))
+    expect(second.response).toBe('250 queued 2')
+    // The transcript shows the RSET once its line is complete, as the message's first command.
+    const sent = second.transcript.filter((l) => l.dir === 'C').map((l) => l.line)
+    expect(sent).toEqual([
+      'RSET',
+      'MAIL FROM:<from@example.com>',
+      'RCPT TO:<to@example.com>',
+      'BDAT 18 LAST',
+      '<message body, 18 bytes>',
+    ])
+    await pool.close()
+    expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
+  })
+
   it('drops an idle connection the server closes', async () => {
     peer = await scriptedPeer([
       { s: GREETING },
