@@ -1,7 +1,10 @@
 /**
  * The page's language as rune state, wrapping one i18next instance. Components call
- * `i18n.t('field.host')`; reading `i18n.lang` inside `t` makes every translated text reactive,
- * so switching the language re-renders exactly the texts that depend on it.
+ * `i18n.t('field.host')`; reading `i18n.lang` (and the loaded-catalogue counter) inside `t` makes
+ * every translated text reactive, so switching the language re-renders exactly those texts.
+ *
+ * Catalogues load in parts: Japanese for the first paint is bundled; English, and the texts of
+ * sign-in, test send, diagnosis and guide (`*-later.ts`), are imported when first needed.
  *
  * @module
  */
@@ -14,7 +17,6 @@ const instance = i18next.createInstance()
 void instance.init({
   lng: 'ja',
   fallbackLng: 'ja',
-  // English is loaded when chosen: Japanese is the default and the first paint needs only it.
   resources: { ja: { translation: ja } },
   initAsync: false,
   // Svelte escapes text itself; escaping here would show &lt; in the page.
@@ -30,8 +32,18 @@ function readRemembered(): string | null {
   }
 }
 
+/** Adds a catalogue part to the language's bundle (deep merge, overwriting). */
+function add(lang: Lang, part: object): void {
+  instance.addResourceBundle(lang, 'translation', part, true, true)
+}
+
 class I18n {
   lang = $state<Lang>('ja')
+  /** Bumped when a catalogue part arrives, so texts rendered before it re-render. */
+  #loaded = $state(0)
+  #later: Promise<void> | undefined
+  #core = new Set<Lang>(['ja'])
+  #laterLangs = new Set<Lang>()
 
   /** Reads `?lang=` and the remembered choice; call once in the browser at start. */
   start(): void {
@@ -40,10 +52,12 @@ class I18n {
 
   /** Switches the language (once its catalogue loaded), remembers it, sets `<html lang>`. */
   async set(lang: Lang): Promise<void> {
-    if (!instance.hasResourceBundle(lang, 'translation')) {
+    if (!this.#core.has(lang)) {
       const { en } = await import('./en.ts')
-      instance.addResourceBundle('en', 'translation', en)
+      add('en', en)
+      this.#core.add('en')
     }
+    if (this.#later) await this.#loadLaterFor(lang)
     this.lang = lang
     try {
       localStorage.setItem(LANG_KEY, lang)
@@ -53,9 +67,28 @@ class I18n {
     document.documentElement.lang = lang
   }
 
+  async #loadLaterFor(lang: Lang): Promise<void> {
+    if (this.#laterLangs.has(lang)) return
+    if (lang === 'ja') add('ja', (await import('./ja-later.ts')).jaLater)
+    else add('en', (await import('./en-later.ts')).enLater)
+    this.#laterLangs.add(lang)
+    this.#loaded += 1
+  }
+
+  /**
+   * Loads the texts of sign-in, test send, diagnosis and guide (Japanese, which is also the
+   * fallback, and the current language). Idempotent; await it before showing those parts.
+   */
+  loadLater(): Promise<void> {
+    this.#later ??= this.#loadLaterFor('ja').then(() => this.#loadLaterFor(this.lang))
+    return this.#later
+  }
+
   /** Translates `key` in the current language; `vars` fill `{{name}}` placeholders. */
-  t = (key: MessageKey, vars?: Record<string, string | number>): string =>
-    instance.t(key, { lng: this.lang, ...vars })
+  t = (key: MessageKey, vars?: Record<string, string | number>): string => {
+    void this.#loaded
+    return instance.t(key, { lng: this.lang, ...vars })
+  }
 
   /** Picks the text of the current language from a `{ ja, en }` pair (catalogues outside i18next). */
   pick = (text: { ja: string; en: string }): string => text[this.lang]

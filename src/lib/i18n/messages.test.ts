@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { en } from './en.ts'
+import { enLater } from './en-later.ts'
 import { ja } from './ja.ts'
+import { jaLater } from './ja-later.ts'
 import { pickLang } from './lang.ts'
 
 function leaves(obj: object, prefix = ''): Map<string, string> {
@@ -13,8 +15,13 @@ function leaves(obj: object, prefix = ''): Map<string, string> {
 }
 
 describe('message catalogues', () => {
-  const jaLeaves = leaves(ja)
-  const enLeaves = leaves(en)
+  const jaLeaves = leaves({ ...ja, ...jaLater })
+  const enLeaves = leaves({ ...en, ...enLater })
+
+  it('splits first-paint texts from later ones without overlap', () => {
+    const core = Object.keys(ja)
+    for (const k of Object.keys(jaLater)) expect(core).not.toContain(k)
+  })
 
   it('have the same keys in Japanese and English', () => {
     expect([...enLeaves.keys()].sort()).toEqual([...jaLeaves.keys()].sort())

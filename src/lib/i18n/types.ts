@@ -5,11 +5,14 @@
  * @module
  */
 import type { ja } from './ja.ts'
+import type { jaLater } from './ja-later.ts'
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
 
 /** Every catalogue has exactly the keys of the Japanese one, with string leaves. */
-export type Messages = Widen<typeof ja>
+export type CoreMessages = Widen<typeof ja>
+export type LaterMessages = Widen<typeof jaLater>
+export type Messages = CoreMessages & LaterMessages
 
 type Join<K, P> = K extends string ? (P extends string ? `${K}.${P}` : never) : never
 
