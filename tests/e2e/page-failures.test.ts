@@ -61,6 +61,22 @@ describe('diagnosis of real failures', () => {
     await closeAll()
   })
 
+  it('explains in English with ?lang=en', async () => {
+    const t = await openPage(env, '/?lang=en')
+    open.push(t)
+    const { page } = t
+    await page.waitForFunction(() => document.querySelector('#send')?.textContent === 'Send test email')
+    await useSandbox(page, 'web-secret')
+    await signIn(page, USERS.smtpAuthOff)
+    expect(await page.locator('#signin-status').textContent()).toContain(`Signed in as ${USERS.smtpAuthOff.upn}`)
+    expect(await sendTest(page)).toBe('failed')
+    const d = page.locator('#send-status .diagnosis')
+    expect(await d.textContent()).toContain('Microsoft 365 refused SMTP authentication for this user.')
+    expect(await d.textContent()).toContain('Authenticated SMTP')
+    await screenshot(page, 'fail-5.7.139-en')
+    await closeAll()
+  })
+
   it('expired client secret: AADSTS7000222, the Certificates & secrets step', async () => {
     await setSwitches(env, { webSecretExpired: true })
     try {
