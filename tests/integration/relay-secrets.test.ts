@@ -287,7 +287,12 @@ describe.each(['node', 'deno'] as const)('secrets through the relay on %s', (run
     )
     for (const [name, value] of Object.entries(secrets)) {
       // The base64 of a secret would hide it from a plain search: look for that too.
-      const forms = [value, Buffer.from(value).toString('base64'), encodeURIComponent(value)]
+      const forms = [
+        value,
+        Buffer.from(value).toString('base64'),
+        encodeURIComponent(value),
+        new URLSearchParams({ value }).toString().slice('value='.length),
+      ]
       for (const form of forms) {
         expect(output.includes(form), `${name} in the output`).toBe(false)
         for (const answer of answers) {

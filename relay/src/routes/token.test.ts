@@ -63,6 +63,18 @@ beforeAll(async () => {
           error_description: `secret ${form.get('client_secret')} is bad`,
         })
       }
+      if (tenant === 'echo-body') {
+        // Quotes the form body as received (x-www-form-urlencoded), in both fields.
+        return answer(400, { error: `bad ${raw}`, error_description: `AADSTS900144: body ${raw}` })
+      }
+      if (tenant === 'echo-uri') {
+        const uri = (name: string) =>
+          encodeURIComponent(form.get(name) ?? '').replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
+        return answer(400, {
+          error: 'invalid_request',
+          error_description: `secret=${uri('client_secret')} code=${uri('code')}`,
+        })
+      }
       if (form.get('client_secret') === 'expired') {
         return answer(
           401,
@@ -220,6 +232,31 @@ describe('POST /api/token', () => {
     expect(text).not.toContain(SECRET)
     expect(text).toContain('****')
   })
+
+  it.each(['echo-body', 'echo-uri'])(
+    'never echoes a secret an endpoint quotes back encoded (%s)',
+    async (tenant) => {
+      const code = 'Co~de.with+plus/slash=eq&amp%pct'
+      const res = await postJson(
+        app(),
+        '/api/token',
+        request({ tokenEndpoint: endpoint(tenant), grant: { ...codeGrant, code } }),
+      )
+      const text = await res.text()
+      expect(res.status).toBe(502)
+      const encodings = (s: string) => [
+        s,
+        new URLSearchParams({ s }).toString().slice(2),
+        encodeURIComponent(s),
+        encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
+      ]
+      for (const form of [...encodings(SECRET), ...encodings(code), ...encodings('v'.repeat(43))]) {
+        expect(text).not.toContain(form)
+      }
+      // Only the secrets are hidden: the rest of the quote stays readable.
+      expect(text).toContain(tenant === 'echo-body' ? 'client_id=11111111' : 'secret=****')
+    },
+  )
 
   it('TOKEN_ENDPOINT_ERROR for a non-JSON answer', async () => {
     await error(

@@ -43,13 +43,30 @@ export function tokenForm(req: TokenRequestBody): URLSearchParams {
   return form
 }
 
-/** Replaces every secret of the request that an error text might echo. */
+/**
+ * The ways an endpoint may quote a secret back: as sent in the form body (RFC 6749 §B:
+ * `application/x-www-form-urlencoded`, where `~` becomes `%7E` and a space `+`), percent-encoded
+ * as in a URL (RFC 3986 §2.1, hex digits in either case), or as is.
+ */
+function secretForms(secret: string): string[] {
+  const form = new URLSearchParams({ s: secret }).toString().slice(2)
+  const uri = encodeURIComponent(secret)
+  const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
+  // Longest first: a shorter form may be a prefix of a longer one.
+  return [...new Set([form, lowerHex(form), uri, lowerHex(uri), secret])]
+    .sort((a, b) => b.length - a.length)
+}
+
+/** Replaces every secret of the request that an error text might echo, in any of its forms. */
 function redact(text: string, req: TokenRequestBody): string {
-  const secrets = [req.clientSecret, 'code' in req.grant ? req.grant.code : undefined]
-  if (req.grant.type === 'authorization_code') secrets.push(req.grant.codeVerifier)
+  const secrets = [req.clientSecret]
+  if (req.grant.type === 'authorization_code') secrets.push(req.grant.code, req.grant.codeVerifier)
   else secrets.push(req.grant.refreshToken)
   let out = text
-  for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('****')
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue
+    for (const form of secretForms(s)) out = out.split(form).join('****')
+  }
   return out
 }
 
@@ -121,10 +138,11 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
       const explained = aadsts ? explainAadsts(aadsts) : undefined
       const error = str(json.error) ?? `HTTP ${res.status}`
       const description = str(json.error_description)
-      const said = description ? `: ${redact(firstLine(description), req)}` : ''
+      // Redacted before cutting, so a cut cannot leave part of a secret behind.
+      const said = description ? `: ${firstLine(redact(description, req))}` : ''
       throw new ApiError(
         'TOKEN_ENDPOINT_ERROR',
-        `The token endpoint answered ${redact(error, req)}${said}`,
+        `The token endpoint answered ${firstLine(redact(error, req)).slice(0, 200)}${said}`,
         {
           hint: explained?.hint ??
             'Check the client ID, client secret, redirect URI and tenant in the Entra app registration.',
