@@ -102,6 +102,8 @@ export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
   return new ApiError(code, (explained?.summary ?? generic.message) + detail + challenge(err), {
     hint: explained?.hint ?? generic.hint,
     ...(smtp && { smtp }),
-    transcript: err.transcript,
+    // shared/API.md: `transcript` is present once a connection was opened; the engine's first
+    // line records the connection, so an empty one means none was.
+    ...(err.transcript.length > 0 && { transcript: err.transcript }),
   })
 }

@@ -276,10 +276,18 @@ describe('POST /api/send', () => {
       'CONNECTION_FAILED',
     )
     expect(body.error.message).toContain('ECONNREFUSED')
+    // No connection was opened, so there is no transcript (shared/API.md).
+    expect(body).not.toHaveProperty('transcript')
   })
 
   it('TIMEOUT when the server never greets', async () => {
-    await error(await postJson(app().app, '/api/send', send({ port: silentPort })), 504, 'TIMEOUT')
+    const body = await error(
+      await postJson(app().app, '/api/send', send({ port: silentPort })),
+      504,
+      'TIMEOUT',
+    )
+    // The connection was opened: the transcript shows it.
+    expect(body.transcript?.[0]?.line).toMatch(/^connected to /)
   })
 
   it('HOST_NOT_ALLOWED for a host:port outside the allow-list', async () => {
