@@ -84,6 +84,8 @@ export class SettingsPage {
     const page = await getConfig()
     this.sandbox = page?.sandbox ?? null
     this.configLoaded = true
+    // Saved sandbox settings follow the running sandbox (its ports change between runs).
+    if (this.s.preset === 'sandbox' && this.sandbox) this.setPreset('sandbox')
   }
 
   /** Checks the settings for an action; false (and every error shown) when they are not ready. */

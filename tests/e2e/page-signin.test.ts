@@ -45,6 +45,13 @@ describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', 
     expect(await page.locator('#send-status').textContent()).toContain('送信に成功しました')
     await screenshot(page, `${mode}-3-sent`)
 
+    // Another registration: the token held no longer applies, and the panel says so.
+    const other = mode === 'implicit' ? 'spa-pkce' : 'implicit'
+    await page.selectOption('#tokenMode', other)
+    await page.waitForSelector('#signin-stale')
+    await page.selectOption('#tokenMode', mode)
+    expect(await page.locator('#signin-stale').count()).toBe(0)
+
     const messages = await inbox(env)
     expect(messages.some((m) => String(m.subject).startsWith('mailkey テストメール'))).toBe(true)
 

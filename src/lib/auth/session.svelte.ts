@@ -94,6 +94,11 @@ export class AuthSession {
     }
   }
 
+  /** True when the token held belongs to these settings (mode, client ID, token endpoint). */
+  isFor(s: Settings): boolean {
+    return this.#key === sessionKey(s)
+  }
+
   /** Stops waiting for the popup (the user closed it, or changed their mind). */
   cancel(): void {
     this.#abort?.abort()

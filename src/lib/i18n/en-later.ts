@@ -15,6 +15,7 @@ export const enLater: LaterMessages = {
     validUntil: 'Token valid until {{time}}',
     left: '{{left}} left',
     scopes: 'Scopes granted: {{scopes}}',
+    stale: 'The token mode, client ID or token endpoint changed, so this token no longer applies. Press [Sign in] again.',
     renewing: 'Renewing the token…',
     expired: 'The token has expired.',
     expiredImplicit: 'The token has expired. The implicit mode cannot renew it: press [Sign in] again.',

@@ -14,6 +14,7 @@ export const jaLater = {
     validUntil: 'トークンの有効期限: {{time}}',
     left: '残り {{left}}',
     scopes: '許可されたスコープ: {{scopes}}',
+    stale: 'トークン方式・クライアント ID・トークンエンドポイントが変わったため、このトークンは使えません。もう一度 [認証] を押してください。',
     renewing: 'トークンを更新しています…',
     expired: 'トークンの有効期限が切れました。',
     expiredImplicit: 'トークンの有効期限が切れました。implicit 方式は更新できないため、もう一度 [認証] を押してください。',
