@@ -6,13 +6,13 @@
  */
 import { createApp } from './app.ts'
 import {
-  concretePort,
+  concretePortOrExit,
   configOrExit,
+  listenFailure,
   listenUrl,
   onShutdown,
   relayVersion,
   resolveAll,
-  startFailure,
 } from './http/boot.ts'
 import { sendMail } from './smtp/index.ts'
 
@@ -34,7 +34,7 @@ declare const Deno: {
   ): { shutdown(): Promise<void> }
 }
 
-const config = await concretePort(configOrExit(Deno.env.toObject(), Deno.exit))
+const config = await concretePortOrExit(configOrExit(Deno.env.toObject(), Deno.exit), Deno.exit)
 if (config.sandbox) {
   console.error('relay: RELAY_SANDBOX: the sandbox runs on Node only (npm start or npm run relay)')
   Deno.exit(1)
@@ -63,9 +63,7 @@ try {
   )
 } catch (err) {
   // Deno names the error class (AddrInUse, PermissionDenied) rather than a code.
-  console.error(
-    `relay: PORT: cannot listen on ${listenUrl(config.host, config.port)} (${startFailure(err)})`,
-  )
+  console.error(listenFailure(config.host, config.port, err))
   Deno.exit(1)
 }
 

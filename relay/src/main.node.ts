@@ -8,8 +8,9 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { createApp } from './app.ts'
 import {
-  concretePort,
+  concretePortOrExit,
   configOrExit,
+  listenFailure,
   listenUrl,
   onShutdown,
   relayVersion,
@@ -21,7 +22,8 @@ import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
 import { sendMail } from './smtp/index.ts'
 
-let config = await concretePort(configOrExit(process.env, (code) => process.exit(code)))
+const exit = (code: number) => process.exit(code)
+let config = await concretePortOrExit(configOrExit(process.env, exit), exit)
 let sandbox: SandboxHandle | undefined
 if (config.sandbox) {
   // Dynamic: the sandbox pulls in oidc-provider and smtp-server, which only the sandbox needs.
@@ -57,9 +59,7 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
 })
 
 server.on('error', (err) => {
-  console.error(
-    `relay: PORT: cannot listen on ${listenUrl(config.host, config.port)} (${startFailure(err)})`,
-  )
+  console.error(listenFailure(config.host, config.port, err))
   process.exit(1)
 })
 

@@ -302,6 +302,19 @@ describe.each(['node', 'deno'] as const)('a port in use on %s', (runtime) => {
   })
 })
 
+describe.each(['node', 'deno'] as const)('an unusable HOST on %s', (runtime) => {
+  it.each(['0', '8799'])('stops the start with one line naming HOST (PORT=%s)', async (port) => {
+    const err = await startRelay({ runtime, env: { HOST: 'no-such-host.invalid', PORT: port } })
+      .catch((e: Error) => e)
+    const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '')
+    expect(lines[0]).toMatch(/exited with 1 before listening/)
+    expect(lines.slice(1)).toHaveLength(1)
+    expect(lines[1]).toMatch(
+      new RegExp(`^relay: HOST: cannot listen on http://no-such-host\\.invalid:${port} \\(`),
+    )
+  })
+})
+
 describe('RELAY_SANDBOX=1 on Deno', () => {
   it('is refused with one line (the sandbox is Node-only)', async () => {
     const err = await startRelay({ runtime: 'deno', env: { RELAY_SANDBOX: '1' } }).catch((

@@ -81,6 +81,33 @@ export function startFailure(err: unknown): string {
   return `${name}: ${first.slice(0, 200)}`
 }
 
+/**
+ * Listen failures that are the address's fault, not the port's: a name that does not resolve,
+ * an address this machine does not have (Node codes, Deno's class names and messages).
+ */
+const HOST_FAILURE =
+  /^(EADDRNOTAVAIL|ENOTFOUND|EAI_AGAIN|EAI_NONAME|EAI_FAIL|EINVAL)$|AddrNotAvailable|lookup address/
+
+/** The one line for a listen failure, naming HOST or PORT as the variable to change. */
+export function listenFailure(host: string, port: number, err: unknown): string {
+  const detail = startFailure(err)
+  const variable = HOST_FAILURE.test(detail) ? 'HOST' : 'PORT'
+  return `relay: ${variable}: cannot listen on ${listenUrl(host, port)} (${detail})`
+}
+
+/** `concretePort`, or on failure (HOST unusable) one line naming the variable and exit 1. */
+export async function concretePortOrExit(
+  config: RelayConfig,
+  exit: (code: number) => never,
+): Promise<RelayConfig> {
+  try {
+    return await concretePort(config)
+  } catch (err) {
+    console.error(listenFailure(config.host, config.port, err))
+    return exit(1)
+  }
+}
+
 /** `http://HOST:PORT` as printed when ready (IPv6 in brackets). */
 export const listenUrl = (host: string, port: number) =>
   `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
