@@ -57,6 +57,7 @@ describe('diagnosis of real failures', () => {
     await d.locator('a[href="/guide#step-smtp-auth"]').click()
     await page.waitForSelector('#step-smtp-auth')
     expect(page.url()).toContain('/guide#step-smtp-auth')
+    await page.waitForFunction(() => document.activeElement?.id === 'step-smtp-auth')
     await screenshot(page, 'fail-5.7.139-guide')
     await closeAll()
   })
