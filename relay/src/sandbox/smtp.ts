@@ -35,6 +35,7 @@ export const REPLIES = {
     '5.7.139 Authentication unsuccessful, basic authentication is disabled.',
   ],
   notAuthenticated: [530, '5.7.57 Client not authenticated to send mail'],
+  unrecognizedAuth: [504, '5.7.4 Unrecognized authentication type'],
   tooBig: [552, '5.3.4 Message size exceeds fixed maximum message size'],
 } as const satisfies Record<string, readonly [number, string]>
 
@@ -111,6 +112,10 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     size: MAX_MESSAGE_BYTES,
     disableReverseLookup: true,
     hideDSN: true,
+    // Exchange lists ENHANCEDSTATUSCODES and uses them in every reply (`235 2.7.0
+    // Authentication successful`, `250 2.1.0 Sender OK`), and greets EHLO with `Hello [ip]`.
+    hideENHANCEDSTATUSCODES: false,
+    heloResponse: '%s Hello %s',
     logger: false,
     onAuth,
     onConnect(session, done) {
@@ -154,12 +159,19 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
 
   // smtp-server adds its own enhanced status code to every reply; Exchange's replies carry
   // specific ones (5.7.3, 5.7.139, 5.2.252…), so a text that already starts with one is sent as
-  // is. Patched per connection, so no other smtp-server in the process is affected.
+  // is. AUTH with a mechanism not offered, which before STARTTLS is any AUTH (smtp-server then
+  // does not know the command), gets Exchange's `504 5.7.4 Unrecognized authentication type`.
+  // Patched per connection, so no other smtp-server in the process is affected.
   const add = server.connections.add.bind(server.connections)
   server.connections.add = (connection) => {
     const send = connection.send.bind(connection)
-    connection.send = (code, data, context) =>
-      send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context)
+    connection.send = (code, data, context) => {
+      const unknownAuth = code === 504 && /Unrecognized authentication/.test(String(data))
+      if (unknownAuth || (context === 'AUTH' && code === 500 && !connection.secure)) {
+        return send(504, REPLIES.unrecognizedAuth[1], false)
+      }
+      return send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context)
+    }
     return add(connection)
   }
 
