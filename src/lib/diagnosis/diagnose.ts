@@ -6,7 +6,7 @@
  * @module
  */
 import type { ErrorBody, TranscriptLine } from '../contract/api.ts'
-import { explainAadsts, explainSmtpReply } from '../contract/m365.ts'
+import { explainAadsts, explainSmtpReply, type M365Explanation } from '../contract/m365.ts'
 import { AuthFailure } from '../auth/errors.ts'
 import { RelayError, RelayUnreachable } from '../relay/client.ts'
 import { CAUSES, type Cause } from './catalogue.ts'
@@ -40,6 +40,23 @@ function fallback(): Cause {
   return byBrowser.get('unexpected') as Cause
 }
 
+/**
+ * The cause for an entry of the Microsoft 365 table: its catalogue entry, or, for an entry added
+ * to the table after the catalogue was written, one built from the table's English text and step
+ * (the catalogue test asks for the translation).
+ */
+function causeOf(m: M365Explanation): Cause {
+  const known = byM365.get(m.id)
+  if (known) return known
+  return {
+    id: m.id,
+    what: { ja: `Microsoft 365 / Entra のエラーです: ${m.summary}`, en: m.summary },
+    cause: { ja: m.summary, en: m.summary },
+    fix: { ja: m.hint, en: m.hint },
+    step: m.seedStep,
+  }
+}
+
 /** The cause for a relay error answer: by SMTP reply, then AADSTS code, then relay code. */
 export function diagnoseRelay(body: ErrorBody): Diagnosis {
   const { error } = body
@@ -48,12 +65,12 @@ export function diagnoseRelay(body: ErrorBody): Diagnosis {
   if (error.smtp) {
     codes.push([error.smtp.code, error.smtp.enhanced].filter(Boolean).join(' '))
     const m = explainSmtpReply(error.smtp)
-    if (m) cause = byM365.get(m.id)
+    if (m) cause = causeOf(m)
   }
   if (error.aadsts) {
     codes.push(error.aadsts)
     const m = explainAadsts(error.aadsts)
-    if (m && !cause) cause = byM365.get(m.id)
+    if (m && !cause) cause = causeOf(m)
   }
   codes.push(error.code)
   cause ??= byRelay.get(error.code) ?? fallback()
@@ -68,7 +85,7 @@ export function diagnoseAuth(f: AuthFailure): Diagnosis {
   if (f.aadsts) {
     codes.push(f.aadsts)
     const m = explainAadsts(f.aadsts)
-    if (m) cause = byM365.get(m.id)
+    if (m) cause = causeOf(m)
   }
   codes.push(f.code)
   cause ??= byBrowser.get(f.code) ?? fallback()

@@ -28,7 +28,9 @@ describe('catalogue', () => {
 
   it('explains every entry of the Microsoft 365 table, every relay code and browser failure', () => {
     const m365 = new Set(CAUSES.flatMap((c) => c.m365 ?? []))
-    for (const e of M365_EXPLANATIONS) expect(m365.has(e.id), e.id).toBe(true)
+    for (const e of M365_EXPLANATIONS) {
+      expect(m365.has(e.id), `translate ${e.id}: add it to a cause in causes-m365.ts`).toBe(true)
+    }
     const relay = new Set(CAUSES.flatMap((c) => c.relay ?? []))
     for (const code of ERROR_CODES) expect(relay.has(code), code).toBe(true)
     const browser = new Set(CAUSES.flatMap((c) => c.browser ?? []))
