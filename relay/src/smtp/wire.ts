@@ -106,6 +106,9 @@ export function connectTcp(
     )
     socket.once('connect', () => {
       socket.removeAllListeners('error')
+      // Each flight is one write; without this, a command written right after the TLS Finished
+      // (EHLO) waits for the server to acknowledge it (Nagle, RFC 896): up to a round trip.
+      socket.setNoDelay(true)
       succeed(socket)
     })
     socket.once('error', (e: NodeJS.ErrnoException) =>
