@@ -139,6 +139,9 @@ describe('sandbox through the relay process', () => {
     const expired = await api('/api/token', { body })
     await set(false)
     expect(expired.json.error).toMatchObject({ code: 'TOKEN_ENDPOINT_ERROR', aadsts: 'AADSTS7000222' })
+    // The description's first line only, as from Entra: no trace or correlation IDs.
+    expect(expired.json.error.message).toMatch(/AADSTS7000222: The provided client secret keys .* expired/)
+    expect(expired.json.error.message).not.toMatch(/Trace ID|Correlation ID/)
     const wrongSecret = await api('/api/token', { body: { ...body, clientSecret: sandbox.clientSecretId } })
     expect(wrongSecret.json.error.aadsts).toBe('AADSTS7000215')
   })

@@ -24,7 +24,7 @@ function entraTimestamp(now = new Date()): string {
 
 /**
  * Builds an Entra error body. The description starts with `AADSTSnnnn: ` and, like Entra's,
- * ends with the trace ID, correlation ID and timestamp.
+ * ends with the trace ID, correlation ID and timestamp, each on its own CRLF-separated line.
  */
 export function entraError(
   code: number,
@@ -37,7 +37,7 @@ export function entraError(
   const timestamp = entraTimestamp()
   return {
     error,
-    error_description: `AADSTS${code}: ${text} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+    error_description: `AADSTS${code}: ${text}\r\nTrace ID: ${traceId}\r\nCorrelation ID: ${correlationId}\r\nTimestamp: ${timestamp}`,
     error_codes: [code],
     timestamp,
     trace_id: traceId,

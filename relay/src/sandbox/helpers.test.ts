@@ -50,6 +50,10 @@ describe('entraError', () => {
     const e = entraError(...AADSTS.secretExpired('app-id'), 'https://localhost:1')
     expect(e.error).toBe('invalid_client')
     expect(e.error_description).toMatch(/^AADSTS7000222: The provided client secret keys for app 'app-id' are expired\./)
+    // Entra puts the trace lines after CRLFs: a client showing the first line shows the text.
+    const lines = e.error_description.split('\r\n')
+    expect(lines.slice(1).map((l) => l.split(':')[0])).toEqual(['Trace ID', 'Correlation ID', 'Timestamp'])
+    expect(lines[0]).toMatch(/are expired\. .*https:\/\/aka\.ms\/certCreds\.$/)
     expect(e.error_codes).toEqual([7000222])
     expect(e.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/)
     expect(e.trace_id).toMatch(/^[0-9a-f-]{36}$/)
