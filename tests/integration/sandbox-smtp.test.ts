@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { decodeJwt, importJWK, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildMessage } from '../../relay/src/mime/index.ts'
+import { ErrorBody } from '../../src/lib/contract/api.ts'
 import { sendMail, SmtpError, type SendOptions } from '../../relay/src/smtp/index.ts'
 import { HANAKO, JIRO, SHARED, startFixture, TARO, type Fixture, type Info } from './sandbox-fixture.ts'
 
@@ -77,6 +78,11 @@ describe('SMTP server', () => {
     expect(message.attachments[0]).toMatchObject({ filename: '報告書.txt', contentType: 'text/plain' })
     const raw = await sandbox.routes.request(`/messages/${message.id}/raw`)
     expect(raw.headers.get('content-type')).toBe('message/rfc822')
+    for (const path of ['/messages/nope', '/messages/nope/raw', `/messages/${message.id}/attachments/9`]) {
+      const missing = await sandbox.routes.request(path)
+      expect(missing.status).toBe(400)
+      expect(ErrorBody.parse(await missing.json()).error.code).toBe('INVALID_REQUEST')
+    }
     const attachment = await sandbox.routes.request(`/messages/${message.id}/attachments/0`)
     expect(await attachment.text()).toBe('報告')
     expect(attachment.headers.get('content-disposition')).toContain("filename*=UTF-8''%E5%A0%B1")

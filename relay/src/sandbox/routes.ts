@@ -29,7 +29,15 @@ export function contentDisposition(filename: string): string {
 
 export function sandboxRoutes(deps: RoutesDeps): Hono {
   const app = new Hono()
-  const notFound = { ok: false, error: { code: 'INVALID_REQUEST', message: 'No such message in the sandbox inbox' } }
+  // The contract's error shape, and its status for INVALID_REQUEST (shared/API.md: 400).
+  const notFound = {
+    ok: false,
+    error: {
+      code: 'INVALID_REQUEST',
+      message: 'No such message in the sandbox inbox.',
+      hint: 'The IDs are listed at GET /api/sandbox/messages.',
+    },
+  }
 
   app.get('/messages', (c) => c.json({ ok: true, messages: deps.inbox.list() }))
 
@@ -40,12 +48,12 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
 
   app.get('/messages/:id', (c) => {
     const entry = deps.inbox.get(c.req.param('id'))
-    return entry ? c.json({ ok: true, message: entry.summary }) : c.json(notFound, 404)
+    return entry ? c.json({ ok: true, message: entry.summary }) : c.json(notFound, 400)
   })
 
   app.get('/messages/:id/raw', (c) => {
     const entry = deps.inbox.get(c.req.param('id'))
-    if (!entry) return c.json(notFound, 404)
+    if (!entry) return c.json(notFound, 400)
     return c.body(new Uint8Array(entry.raw), 200, {
       'content-type': 'message/rfc822',
       'content-disposition': contentDisposition(`${entry.summary.id}.eml`),
@@ -56,7 +64,7 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
   app.get('/messages/:id/attachments/:index', (c) => {
     const entry = deps.inbox.get(c.req.param('id'))
     const attachment = entry?.parsed.attachments[Number(c.req.param('index'))]
-    if (!entry || !attachment) return c.json(notFound, 404)
+    if (!entry || !attachment) return c.json(notFound, 400)
     const type = ACTIVE_TYPES.test(attachment.contentType) ? 'application/octet-stream' : attachment.contentType
     return c.body(new Uint8Array(attachment.content), 200, {
       'content-type': type,
