@@ -110,7 +110,7 @@ async function open(
   timings: Timings
 ): Promise<Session> {
   const address = opts.connectAddress ?? opts.host
-  const tlsParams = { host: opts.host, ...(opts.ca ? { ca: opts.ca } : {}) }
+  const tlsParams = { host: opts.host, port: opts.port, ...(opts.ca ? { ca: opts.ca } : {}) }
   let t = performance.now()
   let socket: net.Socket = await lower(
     'connect',

@@ -9,6 +9,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { ReplyFormatError, ReplyReader } from './reply.ts'
+import { keepSession, sessionFor, sessionKeyFor } from './tls-sessions.ts'
 import type { Reply } from './types.ts'
 
 /** The named timeouts; `Timeouts` in types.ts gives their lengths. */
@@ -38,6 +39,8 @@ export interface TlsParams {
   host: string
   /** Extra trusted roots (PEM), added to the default ones. */
   ca?: string | string[]
+  /** The server's port: with the host and the roots, it keys the TLS sessions kept to resume. */
+  port?: number
 }
 
 /** How long a server may take to answer a QUIT sent with the last flight before we close. */
@@ -127,13 +130,16 @@ export function connectTcp(
 const contexts = new Map<string, tls.SecureContext>()
 const MAX_CONTEXTS = 16
 
+/** The extra trusted roots as one string: the key of their context and of kept TLS sessions. */
+const caKey = (ca: string | string[] | undefined) => [ca ?? []].flat().join('\n')
+
 /**
  * The client TLS context trusting the default roots plus `ca`. Built once per CA set: a context
  * holding every root certificate costs tens of milliseconds to build, more than the handshake.
  */
 function secureContextFor(ca: string | string[] | undefined): tls.SecureContext {
   const extra = ca === undefined ? [] : [ca].flat()
-  const key = extra.join('\n')
+  const key = caKey(ca)
   let context = contexts.get(key)
   if (!context) {
     // `ca` replaces the default roots in Node, so they are listed too: `ca` only adds roots.
@@ -167,8 +173,17 @@ export function handshake(
   }
   // RFC 6066 §3: SNI carries DNS names only; an IP literal is still verified through `host`.
   if (!net.isIP(params.host)) options.servername = params.host
+  const sessionKey = sessionKeyFor(params.host, params.port, caKey(params.ca))
+  const offered = sessionFor(sessionKey)
+  if (offered) options.session = offered as Buffer
   return new Promise((resolve, reject) => {
     const secure = tls.connect(options)
+    // Kept only from a verified connection: a TLS 1.2 ticket arrives before the verification.
+    let early: Uint8Array | undefined
+    secure.on('session', (session: Uint8Array) => {
+      if (secure.authorized) keepSession(sessionKey, session)
+      else early = session
+    })
     const { fail, succeed } = step(
       signal,
       timeoutMs,
@@ -186,6 +201,7 @@ export function handshake(
       fail(new WireError('socket', `connection error (${e.code ?? e.message})`, { cause: e }))
     plain.on('error', onPlainError)
     secure.once('secureConnect', () => {
+      if (early && secure.authorized) keepSession(sessionKey, early)
       secure.removeAllListeners('error')
       plain.off('error', onPlainError)
       plain.on('error', () => {})
@@ -229,11 +245,12 @@ export class Wire {
     return this.#socket instanceof tls.TLSSocket
   }
 
-  /** `TLSv1.3 TLS_AES_256_GCM_SHA384`, for the transcript. */
+  /** `TLSv1.3 TLS_AES_256_GCM_SHA384`, plus `(session resumed)` when it was; for the transcript. */
   get tlsDescription(): string {
     const s = this.#socket
     if (!(s instanceof tls.TLSSocket)) return 'none'
-    return `${s.getProtocol() ?? 'TLS'} ${s.getCipher()?.name ?? ''}`.trim()
+    const resumed = s.isSessionReused() ? ' (session resumed)' : ''
+    return `${s.getProtocol() ?? 'TLS'} ${s.getCipher()?.name ?? ''}`.trim() + resumed
   }
 
   /** The local IP address, for an EHLO address literal. */
