@@ -28,6 +28,13 @@ describe('inboxPage', () => {
     expect(html).not.toMatch(/\sstyle=/)
   })
 
+  it('shows the envelope recipients, where Bcc recipients appear', () => {
+    const bcc = { ...hostile, envelope: { from: 'a@x', to: ['b@x', 'hidden@x'], user: 'a@x' } }
+    expect(inboxPage('en', [bcc], defaultSwitches())).toContain(
+      '<tr><th>Envelope recipients (RCPT TO, Bcc included)</th><td>b@x, hidden@x</td></tr>'
+    )
+  })
+
   it('shows the switches with buttons, in the chosen language', () => {
     const en = inboxPage('en', [], { ...defaultSwitches(), consentMissing: true })
     expect(en).toContain('<html lang="en">')

@@ -25,6 +25,7 @@ const T = {
     date: '日付',
     received: '受信',
     sender: 'SMTP 認証ユーザー',
+    rcpt: 'エンベロープの宛先 (RCPT TO、BCC を含む)',
     attachments: '添付ファイル',
     raw: '元のメッセージ (.eml)',
     html: 'HTML 本文',
@@ -50,6 +51,7 @@ const T = {
     date: 'Date',
     received: 'Received',
     sender: 'SMTP AUTH user',
+    rcpt: 'Envelope recipients (RCPT TO, Bcc included)',
     attachments: 'Attachments',
     raw: 'Original message (.eml)',
     html: 'HTML body',
@@ -95,7 +97,8 @@ function message(lang: Lang, m: StoredMessage): string {
 ${m.cc.length ? `<tr><th>${t.cc}</th><td>${esc(m.cc.join(', '))}</td></tr>` : ''}
 <tr><th>${t.date}</th><td>${esc(m.date ?? '')}</td></tr>
 <tr><th>${t.received}</th><td>${esc(m.receivedAt)}</td></tr>
-${m.envelope.user ? `<tr><th>${t.sender}</th><td>${esc(m.envelope.user)}</td></tr>` : ''}</table>
+${m.envelope.user ? `<tr><th>${t.sender}</th><td>${esc(m.envelope.user)}</td></tr>` : ''}
+${m.envelope.to.length ? `<tr><th>${t.rcpt}</th><td>${esc(m.envelope.to.join(', '))}</td></tr>` : ''}</table>
 <pre class="body">${esc(m.text)}</pre>${html}${attachments}
 <p><a href="${base}/raw">${t.raw}</a> <span class="note">${size(m.size)}</span></p></article>`
 }

@@ -35,11 +35,17 @@ describe('Inbox', () => {
     const second = await inbox.add(eml('=?UTF-8?B?44OG44K544OI?='), { from: '', to: [], user: '' })
     expect(second).toMatchObject({ subject: 'テスト', from: '山田 太郎 <taro@sandbox.mailkey.test>', text: 'body\n' })
     expect(inbox.list().map((m) => m.subject)).toEqual(['テスト', 'first'])
-    expect(await readdir(dir)).toHaveLength(2)
+    expect((await readdir(dir)).filter((f) => f.endsWith('.eml'))).toHaveLength(2)
 
     const again = new Inbox(dir)
     await again.load()
     expect(again.list().map((m) => m.subject)).toEqual(['テスト', 'first'])
+    // The envelope (where Bcc recipients are) survives the reload.
+    expect(again.list()[1]?.envelope).toEqual({
+      from: 'taro@sandbox.mailkey.test',
+      to: ['admin@sandbox.mailkey.test'],
+      user: 'taro@sandbox.mailkey.test',
+    })
     expect(again.get(second.id)?.raw.toString()).toContain('Subject: =?UTF-8?B?44OG44K544OI?=')
     await again.clear()
     expect(await readdir(dir)).toHaveLength(0)

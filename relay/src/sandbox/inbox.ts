@@ -1,6 +1,8 @@
 /**
  * The sandbox's inbox: every message the SMTP server accepted, newest first, bounded, and also
- * written as `.eml` files under `<dataDir>/sandbox/inbox/` (reloaded at start).
+ * written as `.eml` files under `<dataDir>/sandbox/inbox/` (reloaded at start), each with its
+ * SMTP envelope (MAIL FROM, RCPT TO, AUTH user) beside it as `.json`: Bcc recipients exist
+ * only there.
  *
  * @module
  */
@@ -41,6 +43,20 @@ interface Entry {
 
 /** Most messages kept; older ones (and their files) are dropped. */
 export const INBOX_LIMIT = 200
+
+const envelopeFile = (emlFile: string) => emlFile.replace(/\.eml$/, '.envelope.json')
+
+/** The envelope saved beside a message, or an empty one (older files, unreadable JSON). */
+async function readEnvelope(path: string): Promise<StoredMessage['envelope']> {
+  try {
+    const e = JSON.parse(await readFile(path, 'utf8')) as Partial<StoredMessage['envelope']>
+    const text = (v: unknown) => (typeof v === 'string' ? v : '')
+    const to = Array.isArray(e.to) ? e.to.filter((a): a is string => typeof a === 'string') : []
+    return { from: text(e.from), to, user: text(e.user) }
+  } catch {
+    return { from: '', to: [], user: '' }
+  }
+}
 
 function addresses(value: AddressObject | AddressObject[] | undefined): string[] {
   return ([] as AddressObject[]).concat(value ?? []).flatMap((a) =>
@@ -100,11 +116,8 @@ export class Inbox {
         const stamp = Number(name.slice(0, cut))
         this.#lastStamp = Math.max(this.#lastStamp, stamp)
         const receivedAt = new Date(stamp).toISOString()
-        const { summary, parsed } = await summarize(name.slice(cut + 1), raw, receivedAt, {
-          from: '',
-          to: [],
-          user: '',
-        })
+        const envelope = await readEnvelope(join(this.dir, envelopeFile(file)))
+        const { summary, parsed } = await summarize(name.slice(cut + 1), raw, receivedAt, envelope)
         this.#entries.push({ summary, raw, parsed, file })
       } catch {
         // A file that does not parse is left alone; the inbox is a convenience.
@@ -120,12 +133,17 @@ export class Inbox {
     const { summary, parsed } = await summarize(id, raw, new Date(now).toISOString(), envelope)
     // Zero-padded time first: file names sort by arrival.
     const file = `${String(now).padStart(15, '0')}_${id}.eml`
+    await writeFile(join(this.dir, envelopeFile(file)), JSON.stringify(envelope))
     await writeFile(join(this.dir, file), raw)
     this.#entries.unshift({ summary, raw, parsed, file })
-    for (const old of this.#entries.splice(INBOX_LIMIT)) {
-      await unlink(join(this.dir, old.file)).catch(() => undefined)
-    }
+    for (const old of this.#entries.splice(INBOX_LIMIT)) await this.#remove(old.file)
     return summary
+  }
+
+  async #remove(file: string): Promise<void> {
+    for (const name of [file, envelopeFile(file)]) {
+      await unlink(join(this.dir, name)).catch(() => undefined)
+    }
   }
 
   list(): StoredMessage[] {
@@ -137,8 +155,6 @@ export class Inbox {
   }
 
   async clear(): Promise<void> {
-    for (const entry of this.#entries.splice(0)) {
-      await unlink(join(this.dir, entry.file)).catch(() => undefined)
-    }
+    for (const entry of this.#entries.splice(0)) await this.#remove(entry.file)
   }
 }
