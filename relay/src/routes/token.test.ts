@@ -63,6 +63,10 @@ beforeAll(async () => {
           error_description: `secret ${form.get('client_secret')} is bad`,
         })
       }
+      if (tenant === 'redirect') {
+        res.writeHead(307, { Location: `https://localhost:${port}/followed/oauth2/v2.0/token` })
+        return res.end()
+      }
       if (tenant === 'echo-body') {
         // Quotes the form body as received (x-www-form-urlencoded), in both fields.
         return answer(400, { error: `bad ${raw}`, error_description: `AADSTS900144: body ${raw}` })
@@ -257,6 +261,14 @@ describe('POST /api/token', () => {
       expect(text).toContain(tenant === 'echo-body' ? 'client_id=11111111' : 'secret=****')
     },
   )
+
+  it('never follows a redirect from a token endpoint (the secret would go along)', async () => {
+    seen = []
+    const res = await postJson(app(), '/api/token', request({ tokenEndpoint: endpoint('redirect') }))
+    const body = await error(res, 502, 'TOKEN_ENDPOINT_ERROR')
+    expect(body.error.message).toContain('307')
+    expect(seen.map((s) => s.path)).toEqual(['/redirect/oauth2/v2.0/token'])
+  })
 
   it('TOKEN_ENDPOINT_ERROR for a non-JSON answer', async () => {
     await error(
