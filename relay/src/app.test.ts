@@ -101,6 +101,18 @@ describe('origins and headers', () => {
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://mail.example.com')
   })
 
+  it('lets a configured cross-origin page read a RATE_LIMITED answer and its Retry-After', async () => {
+    const { app } = testApp({ RELAY_ORIGINS: 'https://mail.example.com', RELAY_RATE_LIMIT: '1' })
+    const headers = { Origin: 'https://mail.example.com' }
+    await postJson(app, '/api/send', {}, headers)
+    const res = await postJson(app, '/api/send', {}, headers)
+    expect(res.status).toBe(429)
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://mail.example.com')
+    expect(res.headers.get('Retry-After')).toMatch(/^\d+$/)
+    // Retry-After is not a CORS-safelisted response header: it must be exposed.
+    expect(res.headers.get('Access-Control-Expose-Headers')?.split(/,\s*/)).toContain('Retry-After')
+  })
+
   it('allows its own origin by default and requests without Origin', async () => {
     const { app } = testApp({ PORT: '8787' })
     for (const origin of ['http://localhost:8787', 'http://127.0.0.1:8787', undefined]) {

@@ -23,6 +23,8 @@ export const originGate = (
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ['GET', 'POST', 'OPTIONS'],
     allowHeaders: ['Content-Type'],
+    // Not CORS-safelisted (Fetch §3.2.3): a page on another origin reads it only if exposed.
+    exposeHeaders: ['Retry-After'],
     maxAge: 600,
   })
   return async function originGate(c, next) {
