@@ -101,7 +101,7 @@ describe('origins and headers', () => {
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://mail.example.com')
   })
 
-  it('lets a configured cross-origin page read a RATE_LIMITED answer and its Retry-After', async () => {
+  it('lets a configured origin read RATE_LIMITED and its Retry-After', async () => {
     const { app } = testApp({ RELAY_ORIGINS: 'https://mail.example.com', RELAY_RATE_LIMIT: '1' })
     const headers = { Origin: 'https://mail.example.com' }
     await postJson(app, '/api/send', {}, headers)
