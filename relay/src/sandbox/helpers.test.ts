@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { entraError, entraStatus, AADSTS } from './aadsts.ts'
+import { loginPage } from './idp-pages.ts'
 import { esc, pickLang } from './html.ts'
 import { normalizePath } from './idp-hooks.ts'
 import { redirectUriMatches } from './redirect.ts'
@@ -101,5 +102,18 @@ describe('html helpers', () => {
     expect(pickLang(null, 'en-US ja')).toBe('en')
     expect(pickLang('ja', 'en')).toBe('ja')
     expect(pickLang('fr', 'de')).toBe('ja')
+  })
+})
+
+describe('loginPage', () => {
+  it('describes the sandbox users in the page language', () => {
+    const input = { action: '/t/login/x', appName: 'mailkey sandbox (Web)' }
+    const ja = loginPage({ ...input, lang: 'ja' })
+    expect(ja).toContain('<html lang="ja">')
+    expect(ja).toContain('メールボックスの SMTP AUTH が無効')
+    expect(ja).not.toContain('SMTP AUTH disabled for the mailbox')
+    const en = loginPage({ ...input, lang: 'en' })
+    expect(en).toContain('SMTP AUTH disabled for the mailbox')
+    expect(en).not.toContain('メールボックスの SMTP AUTH が無効')
   })
 })

@@ -72,7 +72,7 @@ export function loginPage(p: LoginPageInput): string {
   const t = T[p.lang]
   const rows = ACCOUNTS.map(
     (a) =>
-      `<tr><td><code>${esc(a.upn)}</code><br>${esc(a.displayName)}</td><td><code>${esc(a.password)}</code></td><td>${esc(a.description)}</td></tr>`
+      `<tr><td><code>${esc(a.upn)}</code><br>${esc(a.displayName)}</td><td><code>${esc(a.password)}</code></td><td>${esc(p.lang === 'ja' ? a.descriptionJa : a.description)}</td></tr>`
   ).join('')
   return page(
     p.lang,

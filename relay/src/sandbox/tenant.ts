@@ -46,7 +46,10 @@ export interface SandboxAccount {
   upn: string
   displayName: string
   password: string
+  /** What the user demonstrates, in English (`/api/config`, the English pages). */
   description: string
+  /** The same in Japanese, for the Japanese sign-in page. */
+  descriptionJa: string
   /** Exchange: SMTP AUTH on for this mailbox (`Set-CASMailbox -SmtpClientAuthenticationDisabled`). */
   smtpAuthEnabled: boolean
   /** Outlook scopes the admin consented to for this user. */
@@ -64,6 +67,8 @@ export const ACCOUNTS: SandboxAccount[] = [
     displayName: '山田 太郎',
     password: 'Sandbox-Taro-2026',
     description: 'Works: SMTP AUTH on, SMTP.Send consented. Sign in and send as this user.',
+    descriptionJa:
+      '正常: SMTP AUTH が有効で SMTP.Send に同意済み。このユーザーでサインインして送信できます。',
     smtpAuthEnabled: true,
     consentedScopes: [...OUTLOOK_SCOPES],
     signInBlocked: false,
@@ -76,6 +81,8 @@ export const ACCOUNTS: SandboxAccount[] = [
     password: 'Sandbox-Hanako-2026',
     description:
       'SMTP AUTH disabled for the mailbox: sign-in works, sending gives 535 5.7.139.',
+    descriptionJa:
+      'メールボックスの SMTP AUTH が無効: サインインはできますが、送信すると 535 5.7.139 になります。',
     smtpAuthEnabled: false,
     consentedScopes: [...OUTLOOK_SCOPES],
     signInBlocked: false,
@@ -88,6 +95,8 @@ export const ACCOUNTS: SandboxAccount[] = [
     password: 'Sandbox-Jiro-2026',
     description:
       'Consent lacks SMTP.Send: asking for it gives AADSTS65001; a token without it gives 535 5.7.3.',
+    descriptionJa:
+      'SMTP.Send の同意がない: 要求すると AADSTS65001、SMTP.Send のないトークンで送信すると 535 5.7.3 になります。',
     smtpAuthEnabled: true,
     consentedScopes: ['IMAP.AccessAsUser.All'],
     signInBlocked: false,
@@ -100,6 +109,8 @@ export const ACCOUNTS: SandboxAccount[] = [
     password: 'Sandbox-Shared-2026',
     description:
       'Shared mailbox, sign-in blocked (AADSTS50057). Sending as it from taro gives 554 5.2.252 SendAsDenied.',
+    descriptionJa:
+      '共有メールボックス、サインイン不可 (AADSTS50057)。taro がこのアドレスで送信すると 554 5.2.252 SendAsDenied になります。',
     smtpAuthEnabled: false,
     consentedScopes: [],
     signInBlocked: true,
