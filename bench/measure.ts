@@ -12,6 +12,8 @@ export interface Sample {
   roundTrips: number
   latencyMs: number
   usedBdat?: boolean
+  /** Whether the send's new connection resumed a TLS session (ours only). */
+  resumedTls?: boolean
 }
 
 /**
@@ -36,7 +38,7 @@ export async function throughTap(
   }
   for (let i = 0; i < n; i++) {
     const start = performance.now()
-    const { usedBdat } = await sender.send()
+    const { usedBdat, resumedTls } = await sender.send()
     const end = performance.now()
     const finalAnswer = tap.lastServerWriteBefore(end)
     const roundTrips = reuse
@@ -45,6 +47,7 @@ export async function throughTap(
     previousEnd = finalAnswer
     const sample: Sample = { roundTrips, latencyMs: end - start }
     if (usedBdat !== undefined) sample.usedBdat = usedBdat
+    if (resumedTls !== undefined) sample.resumedTls = resumedTls
     samples.push(sample)
   }
   return samples

@@ -25,7 +25,7 @@ export interface Target {
 }
 
 export interface Sender {
-  send(): Promise<{ usedBdat?: boolean }>
+  send(): Promise<{ usedBdat?: boolean; resumedTls?: boolean }>
   close(): Promise<void>
 }
 
@@ -54,7 +54,11 @@ function ours(target: Target, reuse: boolean): Sender {
         clientName: CLIENT_NAME,
         ...(pool ? { pool } : {}),
       })
-      return { usedBdat: result.transcript.some((l) => l.dir === 'C' && l.line.startsWith('BDAT')) }
+      const lines = result.transcript
+      return {
+        usedBdat: lines.some((l) => l.dir === 'C' && l.line.startsWith('BDAT')),
+        resumedTls: lines.some((l) => l.dir === 'I' && /^TLS established.*resumed/.test(l.line)),
+      }
     },
     async close() {
       await pool?.close()
