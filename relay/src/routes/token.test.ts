@@ -270,12 +270,14 @@ describe('POST /api/token', () => {
     expect(seen.map((s) => s.path)).toEqual(['/redirect/oauth2/v2.0/token'])
   })
 
-  it('TOKEN_ENDPOINT_ERROR for a non-JSON answer', async () => {
-    await error(
+  it('TOKEN_ENDPOINT_ERROR for a non-JSON answer, with the seed steps to check', async () => {
+    const body = await error(
       await postJson(app(), '/api/token', request({ tokenEndpoint: endpoint('html') })),
       502,
       'TOKEN_ENDPOINT_ERROR',
     )
+    expect(body.error.hint).toContain('Microsoft Entra admin center > App registrations')
+    expect(body.error.hint).toContain('Certificates & secrets')
   })
 
   it('TOKEN_ENDPOINT_ERROR when the certificate is not trusted', async () => {

@@ -72,6 +72,13 @@ function redact(text: string, req: TokenRequestBody): string {
 
 const str = (v: unknown) => (typeof v === 'string' ? v : undefined)
 
+/** For an error without a known AADSTS code: the seed's steps where the values come from. */
+const UNEXPLAINED_HINT =
+  'Check the values against Microsoft Entra admin center > App registrations > (the app): ' +
+  'Overview (Application (client) ID, Directory (tenant) ID), Certificates & secrets (the ' +
+  "secret's Value) and Authentication (the Web redirect URI http://localhost)."
+
+
 /** Entra's first line of `error_description` (the rest is trace and correlation IDs). */
 const firstLine = (s: string) => (s.split(/\r?\n/)[0] ?? '').slice(0, 500)
 
@@ -144,8 +151,7 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
         'TOKEN_ENDPOINT_ERROR',
         `The token endpoint answered ${firstLine(redact(error, req)).slice(0, 200)}${said}`,
         {
-          hint: explained?.hint ??
-            'Check the client ID, client secret, redirect URI and tenant in the Entra app registration.',
+          hint: explained?.hint ?? UNEXPLAINED_HINT,
           ...(aadsts && { aadsts }),
         },
       )
