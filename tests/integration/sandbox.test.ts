@@ -247,6 +247,25 @@ describe('failure switches and AADSTS answers', () => {
     expect(pkce.json().error_codes).toEqual([501481])
   })
 
+  it('50194 at /common, 90002 for an unknown tenant; the tenant domain works like its ID', async () => {
+    const { browser, form } = await fx.webTokens(TARO)
+    const at = (tenant: string, path: string) => info.tokenEndpoint.replace(`/${info.tenantId}/`, `/${tenant}/`).replace(/token$/, path)
+    const common = await browser.request(at('common', 'token'), { form })
+    expect(common.status).toBe(400)
+    expect(common.json()).toMatchObject({ error: 'invalid_request', error_codes: [50194] })
+    expect(String(common.json().error_description)).toMatch(
+      new RegExp(`^AADSTS50194: Application '${info.clientId}'\\(mailkey sandbox \\(Web\\)\\) is not configured as a multi-tenant application`)
+    )
+    const unknown = await browser.request(at('00000000-0000-4000-8000-000000000000', 'token'), { form })
+    expect(unknown.json().error_codes).toEqual([90002])
+    const page = await browser.request(`${at('organizations', 'authorize')}?client_id=${info.clientId}&response_type=code`)
+    expect(page.status).toBe(400)
+    expect(page.text).toContain('AADSTS50194')
+    // None of those used the code; the domain spelling of the tenant redeems it.
+    const viaDomain = await browser.request(at('sandbox.mailkey.test', 'token'), { form })
+    expect(viaDomain.status).toBe(200)
+  })
+
   it('700051 / 700054 when the implicit boxes are unticked (after sign-in, as Entra)', async () => {
     const b = new Browserish(sandbox.caPem)
     const base = { client_id: info.clientId, redirect_uri: 'http://localhost:9000', scope: SCOPE, nonce: 'n', state: 'x' }

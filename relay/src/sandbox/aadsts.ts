@@ -133,6 +133,18 @@ export const AADSTS = {
       'invalid_grant',
       `The user account {EUII Hidden} does not exist in the ${tenantId} directory. To sign into this application, the account must be added to the directory.`,
     ] as const,
+  notMultiTenant: (appId: string, appName: string) =>
+    [
+      50194,
+      'invalid_request',
+      `Application '${appId}'(${appName}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.`,
+    ] as const,
+  tenantNotFound: (tenant: string) =>
+    [
+      90002,
+      'invalid_request',
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    ] as const,
   accountDisabled: () => [50057, 'invalid_grant', 'The user account is disabled.'] as const,
   badPassword: () =>
     [50126, 'invalid_grant', 'Error validating credentials due to invalid username or password.'] as const,

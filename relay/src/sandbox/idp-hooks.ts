@@ -12,7 +12,15 @@ import { errorPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
 import { redirectUriMatches } from './redirect.ts'
 import type { Switches } from './switches.ts'
-import { OIDC_SCOPES, outlookScopeName, SPA_APP, TENANT_ID, WEB_APP, findAccountByOid } from './tenant.ts'
+import {
+  DOMAIN,
+  findAccountByOid,
+  OIDC_SCOPES,
+  outlookScopeName,
+  SPA_APP,
+  TENANT_ID,
+  WEB_APP,
+} from './tenant.ts'
 
 export interface HookDeps {
   publicOrigin: string
@@ -43,6 +51,51 @@ export function pathRewrite() {
     const path = normalizePath(ctx.path)
     if (path !== ctx.path) ctx.path = path
     await next()
+  }
+}
+
+/** An authorize or token URL of some tenant, spelled as Entra accepts it. */
+const TENANT_ENDPOINT = /^\/([^/]+)\/oauth2\/(?:v2\.0\/)?(authorize|token)$/i
+/** Entra's tenant-independent names; a single-tenant app may not use them (AADSTS50194). */
+const MULTI_TENANT_NAMES = new Set(['common', 'organizations', 'consumers'])
+const MAX_FORM_BYTES = 64 * 1024
+
+/** The form body of a request the provider will not see (bounded). */
+async function readForm(ctx: KoaContext): Promise<URLSearchParams> {
+  let text = ''
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    text += chunk.toString('utf8')
+    if (text.length > MAX_FORM_BYTES) break
+  }
+  return new URLSearchParams(text)
+}
+
+/**
+ * The endpoints of any other tenant, answered as Entra answers them for the sandbox's
+ * single-tenant apps: `/common` (and `/organizations`, `/consumers`) with AADSTS50194, an
+ * unknown tenant with AADSTS90002 — on the sign-in page for authorize, as JSON for token. The
+ * tenant's domain works like its ID.
+ */
+export function otherTenant(deps: HookDeps) {
+  return async (ctx: KoaContext, next: KoaNext) => {
+    const m = TENANT_ENDPOINT.exec(ctx.path)
+    const tenant = m?.[1] ?? ''
+    if (!m || tenant.toLowerCase() === TENANT_ID) return next()
+    // Entra also takes a verified domain of the tenant in place of its ID.
+    if (tenant.toLowerCase() === DOMAIN) {
+      ctx.path = `/${TENANT_ID}${ctx.path.slice(tenant.length + 1)}`
+      return next()
+    }
+    const isToken = m[2]?.toLowerCase() === 'token'
+    if (isToken && ctx.method !== 'POST') return next()
+    const params = isToken ? await readForm(ctx) : new URLSearchParams(ctx.querystring)
+    const clientId = params.get('client_id') ?? ''
+    const tuple = MULTI_TENANT_NAMES.has(tenant.toLowerCase())
+      ? AADSTS.notMultiTenant(clientId, appName(clientId))
+      : AADSTS.tenantNotFound(tenant)
+    if (!isToken) return sendErrorPage(ctx, deps, tuple, { client_id: clientId })
+    ctx.status = entraStatus(tuple[1])
+    ctx.body = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
   }
 }
 

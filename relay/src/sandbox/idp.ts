@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { Provider, type KoaContext } from 'oidc-provider'
 import { entraError } from './aadsts.ts'
 import { idpConfiguration, PATHS } from './idp-config.ts'
-import { authorizePrecheck, pathRewrite, tokenPostprocess } from './idp-hooks.ts'
+import { authorizePrecheck, otherTenant, pathRewrite, tokenPostprocess } from './idp-hooks.ts'
 import { handleInteraction } from './idp-interactions.ts'
 import { errorPage, logoutPage, signedOutPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
@@ -125,6 +125,7 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
   provider.on('grant.error', (ctx: KoaContext, err: { error_detail?: string }) => {
     ctx.state.errorDetail = err.error_detail
   })
+  provider.use(otherTenant(deps))
   provider.use(pathRewrite())
   provider.use(authorizePrecheck(deps))
   provider.use(tokenPostprocess(deps))
