@@ -67,4 +67,22 @@ describe('normalizeLineEnds and dotStuff', () => {
       { numRuns: 500 }
     )
   })
+
+  it('gives the same bytes when the input is already CRLF throughout (the fast path)', () => {
+    const lineByte = fc.oneof(fc.constant(46), fc.integer({ min: 0, max: 255 }))
+    const line = fc
+      .array(lineByte, { maxLength: 40 })
+      .map((a) => a.filter((b) => b !== 13 && b !== 10))
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+        const input = Uint8Array.from(lines.flatMap((l) => [...l, 13, 10]))
+        const normalised = normalizeLineEnds(input)
+        expect(Buffer.from(normalised).equals(Buffer.from(reference(input)))).toBe(true)
+        const { body, rest } = unstuff(dotStuff(input))
+        expect(rest.length).toBe(0)
+        expect(Buffer.from(body).equals(Buffer.from(input))).toBe(true)
+      }),
+      { numRuns: 500 }
+    )
+  })
 })
