@@ -247,6 +247,15 @@ describe('failure switches and AADSTS answers', () => {
     expect(pkce.json().error_codes).toEqual([501481])
   })
 
+  it('an unknown sign-in session: Japanese first, then English, without internals', async () => {
+    const gone = await new Browserish(sandbox.caPem).request(`${info.authority}/login/no-such-session`)
+    expect(gone.status).toBe(400)
+    const [ja, en] = gone.text.split('\n')
+    expect(ja).toMatch(/^サインインのセッションが見つからないか、期限が切れています \(\w+\)。/)
+    expect(en).toMatch(/^Sign-in session not found or expired \(\w+\)\. Start again from the app\.$/)
+    expect(gone.text).not.toMatch(/\sat |node_modules|\.ts:/)
+  })
+
   it('50194 at /common, 90002 for an unknown tenant; the tenant domain works like its ID', async () => {
     const { browser, form } = await fx.webTokens(TARO)
     const at = (tenant: string, path: string) => info.tokenEndpoint.replace(`/${info.tenantId}/`, `/${tenant}/`).replace(/token$/, path)

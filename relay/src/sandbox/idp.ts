@@ -86,7 +86,12 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
               res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' })
             }
             // The interaction expired or its cookie is gone: the name of the error is enough.
-            res.end(`Sign-in session not found or expired (${(err as Error).name}). Start again from the app.`)
+            // Japanese first, as the sign-in page (the session that knew the language is gone).
+            const name = (err as Error).name
+            res.end(
+              `サインインのセッションが見つからないか、期限が切れています (${name})。アプリからやり直してください。\n` +
+                `Sign-in session not found or expired (${name}). Start again from the app.\n`
+            )
           }
         )
         return
