@@ -201,6 +201,46 @@ describe('SMTP dialogue', () => {
   })
 })
 
+describe('concurrent submissions', () => {
+  /** A connection through STARTTLS and AUTH XOAUTH2 as taro, ready for MAIL. */
+  async function authed(token: string): Promise<Socket> {
+    const plain = netConnect(sandbox.info.smtp.port, '127.0.0.1')
+    await talk(plain)
+    await talk(plain, 'EHLO client.test')
+    await talk(plain, 'STARTTLS')
+    const secure = tlsConnect({ socket: plain, servername: 'localhost', ca: sandbox.caPem })
+    await new Promise((resolve) => secure.once('secureConnect', resolve))
+    const tls = secure as unknown as Socket
+    await talk(tls, 'EHLO client.test')
+    const sasl = Buffer.from(`user=${TARO.upn}\x01auth=Bearer ${token}\x01\x01`).toString('base64')
+    expect(await talk(tls, `AUTH XOAUTH2 ${sasl}`)).toMatch(/^235 /)
+    return tls
+  }
+
+  async function startData(tls: Socket): Promise<void> {
+    expect(await talk(tls, `MAIL FROM:<${TARO.upn}>`)).toMatch(/^250 /)
+    expect(await talk(tls, 'RCPT TO:<admin@sandbox.mailkey.test>')).toMatch(/^250 /)
+    expect(await talk(tls, 'DATA')).toMatch(/^354 /)
+    tls.write(`From: ${TARO.upn}\r\nTo: admin@sandbox.mailkey.test\r\nSubject: thread\r\n\r\nbody\r\n`)
+  }
+
+  it('a fourth submission in flight for one mailbox gets 432 4.3.2; later ones pass again', async () => {
+    const { form, browser } = await fx.webTokens(TARO)
+    const token = String((await browser.request(info.tokenEndpoint, { form })).json().access_token)
+    const sockets = await Promise.all([1, 2, 3, 4].map(() => authed(token)))
+    for (const tls of sockets) await startData(tls)
+    const replies = []
+    for (const tls of sockets) replies.push(await talk(tls, '.'))
+    expect(replies.slice(0, 3).every((r) => r.startsWith('250 2.0.0 OK'))).toBe(true)
+    expect(replies[3]).toBe('432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded\r\n')
+    // The limit counts submissions in flight, not open connections.
+    const again = sockets[3] as Socket
+    await startData(again)
+    expect(await talk(again, '.')).toMatch(/^250 2\.0\.0 OK/)
+    for (const tls of sockets) tls.destroy()
+  })
+})
+
 describe('start-up', () => {
   it('names the port and the variable when a port is taken', async () => {
     const { startSandbox } = await import('../../relay/src/sandbox/index.ts')

@@ -37,6 +37,7 @@ export const REPLIES = {
   notAuthenticated: [530, '5.7.57 Client not authenticated to send mail'],
   unrecognizedAuth: [504, '5.7.4 Unrecognized authentication type'],
   tooBig: [552, '5.3.4 Message size exceeds fixed maximum message size'],
+  threadLimit: [432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'],
 } as const satisfies Record<string, readonly [number, string]>
 
 function smtpError([code, text]: readonly [number, string]): Error {
@@ -62,6 +63,12 @@ export function maySendAs(user: string, address: string): boolean {
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /
 
+/**
+ * Exchange Online accepts at most three concurrent submissions per mailbox and answers the
+ * next one `432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded` (M365-FACTS §2.3).
+ */
+export const MAX_CONCURRENT_SUBMISSIONS = 3
+
 export interface SandboxSmtpOptions {
   port: number
   certPem: string
@@ -77,6 +84,8 @@ export interface SandboxSmtp {
 }
 
 export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> {
+  /** Submissions in flight per mailbox (the AUTH user). */
+  const submitting = new Map<string, number>()
   const onAuth = (
     auth: SMTPServerAuthentication,
     _session: SMTPServerSession,
@@ -133,26 +142,47 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     },
     onData(stream, session, done) {
       const chunks: Buffer[] = []
+      const user = String(session.user)
+      // Counted from DATA to its reply: submissions in flight, not idle connections.
+      const inFlight = (submitting.get(user) ?? 0) + 1
+      submitting.set(user, inFlight)
+      let released = false
+      const release = () => {
+        if (released) return
+        released = true
+        const left = (submitting.get(user) ?? 1) - 1
+        if (left > 0) submitting.set(user, left)
+        else submitting.delete(user)
+      }
+      const finish: typeof done = (err, message) => {
+        release()
+        done(err, message)
+      }
+      let ended = false
+      // A client gone mid-message: smtp-server destroys the stream without an 'end'.
+      stream.once('close', () => ended || release())
+      stream.on('error', () => undefined)
       stream.on('data', (c: Buffer) => chunks.push(c))
       stream.on('end', () => {
-        if (stream.sizeExceeded) return done(smtpError(REPLIES.tooBig))
+        ended = true
+        if (stream.sizeExceeded) return finish(smtpError(REPLIES.tooBig))
+        if (inFlight > MAX_CONCURRENT_SUBMISSIONS) return finish(smtpError(REPLIES.threadLimit))
         const raw = Buffer.concat(chunks)
-        const user = String(session.user)
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
         simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true })
           .then(async (parsed) => {
             const headerFrom = parsed.from?.value[0]?.address ?? envelopeFrom
             for (const address of [envelopeFrom, headerFrom]) {
-              if (address && !maySendAs(user, address)) return done(sendAsDenied(user, address))
+              if (address && !maySendAs(user, address)) return finish(sendAsDenied(user, address))
             }
             const stored = await opts.inbox.add(raw, {
               from: envelopeFrom,
               to: session.envelope.rcptTo.map((r) => r.address),
               user,
             })
-            done(null, `2.0.0 OK <${stored.id}@localhost> [Hostname=localhost]`)
+            finish(null, `2.0.0 OK <${stored.id}@localhost> [Hostname=localhost]`)
           })
-          .catch(() => done(smtpError([451, '4.7.500 Server busy. Please try again later'])))
+          .catch(() => finish(smtpError([451, '4.7.500 Server busy. Please try again later'])))
       })
     },
   })
