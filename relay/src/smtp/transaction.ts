@@ -71,7 +71,8 @@ export async function transact(
   const bodyLog = `<message body, ${size} bytes>`
   // RFC 3030: BDAT is length-delimited, so no dot-stuffing; the line ends are still normalised.
   const chunk: Outgoing[] = [bdat, { bytes: body, log: [bodyLog] }, ...(input.quit ? ['QUIT'] : [])]
-  const dataBody: Outgoing[] = [
+  // Made only when used: stuffing copies the message.
+  const dataBody = (): Outgoing[] => [
     { bytes: dotStuff(input.message), log: [bodyLog, '.'] },
     ...(input.quit ? ['QUIT'] : []),
   ]
@@ -99,8 +100,9 @@ export async function transact(
     return { accepted, rejected }
   }
   let last: Reply
-  // An RSET written after the previous message on this connection (see below) stands in for
-  // this message's: its reply is read first, and no second RSET is sent.
+  // An RSET begun after the previous message on this connection (`releaseFinalReply`) stands
+  // in for this message's: this flight's first bytes end its line, its reply is read first, and
+  // no second RSET is sent.
   const owed = session.resetOwed
   session.resetOwed = false
   const sendReset = input.reset && !owed
@@ -126,7 +128,10 @@ export async function transact(
       }
       last = await session.read('data', chunking ? bdat : 'DATA', chunking ? 'dataEnd' : 'command')
     } else {
-      if (owed) await readReset()
+      if (owed) {
+        session.send([]) // ends its line (an RSET is begun only with PIPELINING: defensive)
+        await readReset()
+      }
       if (sendReset) await session.cmd('mail', 'RSET', 2)
       mailReply = await session.cmd('mail', mail, 2)
       for (const rcpt of rcpts) {
@@ -149,7 +154,7 @@ export async function transact(
     return { accepted, rejected, final: last }
   }
   if (last.code !== 354) throw session.refused('data', 'DATA', last)
-  session.send(dataBody)
+  session.send(dataBody())
   const final = await session.read('data', '.', 'dataEnd')
   if (!ok(final)) throw session.refused('data', 'end of data', final)
   return { accepted, rejected, final }
