@@ -63,6 +63,15 @@ export function maySendAs(user: string, address: string): boolean {
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /
 
+/** smtp-server's own success texts, as Exchange Online words them, keyed by code and text. */
+const EXCHANGE_TEXTS: Record<string, string> = {
+  '250 Accepted MAIL_FROM_OK': '2.1.0 Sender OK',
+  '250 Accepted RCPT_TO_OK': '2.1.5 Recipient OK',
+  '354 End data with <CR><LF>.<CR><LF>': 'Start mail input; end with <CRLF>.<CRLF>',
+  '220 Ready to start TLS': '2.0.0 SMTP server ready',
+  '221 Bye': '2.0.0 Service closing transmission channel',
+}
+
 /**
  * Exchange Online accepts at most three concurrent submissions per mailbox and answers the
  * next one `432 4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded` (M365-FACTS §2.3).
@@ -200,6 +209,8 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
       if (unknownAuth || (context === 'AUTH' && code === 500 && !connection.secure)) {
         return send(504, REPLIES.unrecognizedAuth[1], false)
       }
+      const exchange = EXCHANGE_TEXTS[[code, data, context || ''].join(' ').trim()]
+      if (exchange) return send(code, exchange, false)
       return send(code, data, typeof data === 'string' && ENHANCED.test(data) ? false : context)
     }
     return add(connection)
