@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  clickSignIn,
+  holdMsal,
   openPage,
   screenshot,
   sendTest,
@@ -142,10 +144,27 @@ describe('diagnosis of real failures', () => {
     await closeAll()
   })
 
+  it('MSAL failing to load: the popup opened for it closes and the failure shows', async () => {
+    const { page, context } = await fresh()
+    const msal = await holdMsal(page)
+    await useSandbox(page, 'spa-pkce')
+    const opened = await clickSignIn(page, () => page.dispatchEvent('#signin', 'click'))
+    if (!('popup' in opened)) throw new Error(opened.status)
+    msal.fail()
+    await page.waitForSelector('#signin-status[data-state=failed] .diagnosis')
+    expect(await page.locator('#signin-status .diagnosis').getAttribute('data-cause')).toBe('page-load-failed')
+    expect(await page.locator('#signin-status').textContent()).toContain('読み込めませんでした')
+    if (!opened.popup.isClosed()) await opened.popup.waitForEvent('close')
+    expect(context.pages()).toHaveLength(1)
+    await closeAll()
+  })
+
   it.each(['web-secret', 'spa-pkce'] as const)('the popup closed by the user (%s)', async (mode) => {
     const { page } = await fresh()
     await useSandbox(page, mode)
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')])
+    const opened = await clickSignIn(page)
+    if (!('popup' in opened)) throw new Error(opened.status)
+    const { popup } = opened
     await popup.waitForSelector('#upn')
     expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signingIn')
     await popup.close()

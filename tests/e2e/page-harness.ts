@@ -134,8 +134,11 @@ export async function openPage(env: PageEnv, path = '/', viewport = { width: 144
   context.on('page', watch)
   const page = await context.newPage()
   await page.goto(env.origin + path)
-  // The form is ready once the validator and saved settings loaded and the panels rendered.
-  await page.waitForSelector('form[aria-busy="false"] #signin, form[aria-busy="false"] #send')
+  // The form is ready once the validator, saved settings and /api/config (the sandbox preset's
+  // values) loaded and the panels rendered.
+  await page.waitForSelector(
+    'form[aria-busy="false"][data-config="loaded"] #signin, form[aria-busy="false"][data-config="loaded"] #send'
+  )
   return { context, page, problems }
 }
 
@@ -145,10 +148,28 @@ export async function useSandbox(page: Page, mode: 'spa-pkce' | 'web-secret' | '
   await page.selectOption('#tokenMode', mode)
 }
 
+/**
+ * Clicks [認証] (or runs `click`) and returns the sign-in popup, or, when the status region shows
+ * a failure or invalid fields before any popup opened, what it says.
+ */
+export async function clickSignIn(
+  page: Page,
+  click = () => page.click('#signin')
+): Promise<{ popup: Page } | { status: string }> {
+  const popup = page.waitForEvent('popup')
+  await click()
+  const shown = page
+    .waitForSelector('#signin-status[data-state=failed], #signin-status > p.box.bad')
+    .then(async (el) => ({ status: `#signin-status without a popup: ${await el.textContent()}` }))
+  return Promise.race([popup.then((p) => ({ popup: p })), shown])
+}
+
 /** Clicks [認証] and signs in as `user` on the sandbox's login page in the popup. */
 export async function signIn(page: Page, user: { upn: string; password: string }): Promise<void> {
-  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#signin')])
+  const opened = await clickSignIn(page)
   // Some failures come back at once, without a sign-in page (e.g. implicit grant disabled).
+  if (!('popup' in opened)) return
+  const { popup } = opened
   const first = await Promise.race([
     popup.waitForSelector('#upn').then(
       () => 'login' as const,
@@ -164,6 +185,22 @@ export async function signIn(page: Page, user: { upn: string; password: string }
   await popup.fill('#password', user.password)
   await popup.click('button[type=submit]')
   await page.waitForSelector('#signin-status:not([data-state=signingIn])')
+}
+
+/**
+ * Holds back MSAL (the chunks that name PublicClientApplication: MSAL and msal.ts) until the
+ * returned `release` (or fails them with `fail`), as on a machine too busy to load it by the click.
+ */
+export async function holdMsal(page: Page): Promise<{ release(): void; fail(): void }> {
+  let decide!: (ok: boolean) => void
+  const decided = new Promise<boolean>((r) => (decide = r))
+  await page.route('**/_app/immutable/chunks/*.js', async (route) => {
+    const res = await route.fetch()
+    const body = await res.text()
+    if (body.includes('PublicClientApplication') && !(await decided)) return route.abort()
+    await route.fulfill({ response: res, body })
+  })
+  return { release: () => decide(true), fail: () => decide(false) }
 }
 
 /** Clicks [メール送信テスト] and waits for the outcome. */

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  clickSignIn,
+  holdMsal,
   inbox,
   openPage,
   screenshot,
@@ -76,6 +78,31 @@ describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', 
       expect(session).not.toMatch(/eyJ[\w-]+\.eyJ/)
       expect(session).not.toContain('mailkey.webSecretSession')
     }
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})
+
+describe('spa-pkce when MSAL is not ready at the click', () => {
+  it('opens the popup in the click and hands it to MSAL once loaded', async () => {
+    const { page, context, problems } = await openPage(env)
+    const msal = await holdMsal(page)
+    await useSandbox(page, 'spa-pkce')
+    // A click without hover or focus first: nothing warmed MSAL, and its chunks are held.
+    const opened = await clickSignIn(page, () => page.dispatchEvent('#signin', 'click'))
+    if (!('popup' in opened)) throw new Error(opened.status)
+    const { popup } = opened
+    expect(await popup.locator('p').textContent()).toContain('サインイン ページに接続しています')
+    expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signingIn')
+    msal.release()
+    // MSAL sends the same window to the sandbox's sign-in page.
+    await popup.waitForSelector('#upn')
+    await popup.fill('#upn', USERS.works.upn)
+    await popup.fill('#password', USERS.works.password)
+    await popup.click('button[type=submit]')
+    await page.waitForSelector('#signin-status:not([data-state=signingIn])')
+    expect(await page.locator('#signin-status').getAttribute('data-state')).toBe('signedIn')
+    expect(context.pages()).toHaveLength(1)
     expect(problems).toEqual([])
     await context.close()
   })

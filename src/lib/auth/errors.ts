@@ -28,6 +28,8 @@ export const BROWSER_FAILURES = [
   'implicit_expired',
   /** Another sign-in is already waiting for its popup. */
   'in_progress',
+  /** A part of the page (MSAL, the sign-in code) could not be loaded from the relay. */
+  'load_failed',
 ] as const
 export type BrowserFailure = (typeof BROWSER_FAILURES)[number]
 

@@ -1,8 +1,10 @@
 /**
  * Token mode `spa-pkce`: the one module that touches MSAL (STYLE.md guideline 15). MSAL (about
  * 75 KB gzipped) is imported only when sign-in is near: `warmMsal()` starts the import on focus
- * or hover of [認証], so by the click `getMsal()` resolves at once and the popup still opens inside
- * the click's user activation. Errors propagate; the logger drops anything containing PII.
+ * or hover of [認証]. When the click comes before MSAL is ready (a busy machine, a very quick
+ * click), the caller opens the popup itself inside the click and hands it over: MSAL's
+ * `window.open` then gets that window, pointed at MSAL's URL, through the `popupWindowParent`
+ * proxy. Errors propagate; the logger drops anything containing PII.
  *
  * @module
  */
@@ -30,10 +32,16 @@ const POPUP_BRIDGE_TIMEOUT_MS = 5 * 60 * 1000
 
 let library: Promise<typeof import('@azure/msal-browser')> | undefined
 let instance: { key: string; pca: Promise<IPublicClientApplication> } | undefined
+/** The instance once `initialize()` resolved: what `readyMsal` answers synchronously. */
+let initialised: { key: string; pca: IPublicClientApplication } | undefined
 
 /** Starts loading MSAL without waiting (idempotent). */
 export function warmMsal(): Promise<typeof import('@azure/msal-browser')> {
-  library ??= import('@azure/msal-browser')
+  library ??= import('@azure/msal-browser').catch((e: unknown) => {
+    // Not cached: a later click tries again (the relay may be back).
+    library = undefined
+    throw new AuthFailure('load_failed', { detail: e instanceof Error ? e.message : String(e), cause: e })
+  })
   return library
 }
 
@@ -78,6 +86,7 @@ export async function getMsal(s: MsalSettings): Promise<IPublicClientApplication
     const pca = warmMsal().then(async (msal) => {
       const created = new msal.PublicClientApplication(config)
       await created.initialize()
+      initialised = { key, pca: created }
       return created
     })
     instance = { key, pca }
@@ -87,6 +96,26 @@ export async function getMsal(s: MsalSettings): Promise<IPublicClientApplication
     })
   }
   return instance.pca
+}
+
+/**
+ * Synchronously: the initialised instance for these settings, or undefined when MSAL is still
+ * loading or initialising (or the settings changed since). Never throws.
+ */
+export function readyMsal(s: MsalSettings): IPublicClientApplication | undefined {
+  try {
+    const config = msalConfig(s, location.origin)
+    const key = `${config.auth.clientId}|${config.auth.authority}`
+    return initialised?.key === key && instance?.key === key ? initialised.pca : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** True when MSAL is ready for these settings and holds an account: silent renewal may do. */
+export function msalHasAccount(s: MsalSettings): boolean {
+  const pca = readyMsal(s)
+  return !!pca && (pca.getActiveAccount() ?? pca.getAllAccounts()[0]) !== undefined
 }
 
 function toTokenSet(r: AuthenticationResult): TokenSet {
@@ -124,61 +153,73 @@ export function fromMsalError(e: unknown): AuthFailure {
 }
 
 /**
- * Silent first (cached token, or MSAL's refresh-token grant), then the popup. Call inside the
- * click; `getMsal` must already be warm for the popup to keep the user activation.
+ * Silent first (cached token, or MSAL's refresh-token grant), then the popup.
+ *
+ * `popup`: a window the caller opened inside the click (MSAL not ready yet, or no account to
+ * renew silently). MSAL's `window.open` is answered with it, navigated to MSAL's URL, so the
+ * sign-in never depends on the user activation lasting until MSAL has loaded. It is closed when
+ * the silent path succeeds; closing it ends the wait with `popup_closed` at any point.
  */
 export async function signInMsal(
   s: MsalSettings,
   interactive: boolean,
-  signal?: AbortSignal,
+  opts: { signal?: AbortSignal | undefined; popup?: Window | undefined } = {},
 ): Promise<TokenSet> {
+  const given = opts.popup
+  // MSAL v5 waits for the bridge until its timeout even when the user closed the popup; the
+  // parent proxy hands us the window MSAL opens so a closed popup ends the wait at once.
+  let popup: Window | null = given ?? null
+  const watch = interactive
+    ? watchClosed(() => popup, { closedReliable: closedIsReliable(s.authorizeEndpoint), signal: opts.signal })
+    : undefined
   try {
-    const pca = await getMsal(s)
-    const account = pca.getActiveAccount() ?? pca.getAllAccounts()[0]
-    if (account) {
-      try {
-        const r = await pca.acquireTokenSilent({ scopes: SCOPES, account })
-        return toTokenSet(r)
-      } catch (e) {
-        const msal = await warmMsal()
-        if (!interactive || !(e instanceof msal.InteractionRequiredAuthError)) throw e
-      }
-    }
-    if (!interactive) throw new AuthFailure('msal', { detail: 'no_account' })
-    // MSAL v5 waits for the bridge until its timeout even when the user closed the popup; the
-    // parent proxy hands us the window MSAL opens so a closed popup ends the wait at once.
-    let popup: Window | null = null
-    const parent = new Proxy(window, {
-      get(target, key) {
-        if (key === 'open') {
-          return (...args: Parameters<Window['open']>) => (popup = target.open(...args))
+    const run = async (): Promise<TokenSet> => {
+      const pca = await getMsal(s)
+      const account = pca.getActiveAccount() ?? pca.getAllAccounts()[0]
+      if (account) {
+        try {
+          const r = await pca.acquireTokenSilent({ scopes: SCOPES, account })
+          // No interaction needed: the window opened for it goes away unused.
+          if (given && !given.closed) given.close()
+          return toTokenSet(r)
+        } catch (e) {
+          const msal = await warmMsal()
+          if (!interactive || !(e instanceof msal.InteractionRequiredAuthError)) throw e
         }
-        const value: unknown = Reflect.get(target, key, target)
-        return typeof value === 'function' ? value.bind(target) : value
-      },
-    })
-    const watch = watchClosed(() => popup, {
-      closedReliable: closedIsReliable(s.authorizeEndpoint),
-      signal,
-    })
-    try {
-      const r = await Promise.race([
-        pca.acquireTokenPopup({
-          scopes: SCOPES,
-          prompt: 'select_account',
-          popupWindowParent: parent,
-          // A popup closed or cancelled earlier may still hold MSAL's interaction lock.
-          overrideInteractionInProgress: true,
-        }),
-        watch.closed,
-      ])
+      }
+      if (!interactive) throw new AuthFailure('msal', { detail: 'no_account' })
+      // Closed by the user while MSAL was loading: MSAL would wait for it until its timeout.
+      if (given?.closed) throw new AuthFailure('popup_closed')
+      const parent = new Proxy(window, {
+        get(target, key) {
+          if (key === 'open') {
+            return (...args: Parameters<Window['open']>) => {
+              if (!given) return (popup = target.open(...args))
+              // MSAL opens with its URL (or about:blank first, then assigns): send ours there.
+              const url = args[0]
+              if (url && String(url) !== 'about:blank' && !given.closed) given.location.assign(url)
+              return given
+            }
+          }
+          const value: unknown = Reflect.get(target, key, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const r = await pca.acquireTokenPopup({
+        scopes: SCOPES,
+        prompt: 'select_account',
+        popupWindowParent: parent,
+        // A popup closed or cancelled earlier may still hold MSAL's interaction lock.
+        overrideInteractionInProgress: true,
+      })
       pca.setActiveAccount(r.account)
       return toTokenSet(r)
-    } finally {
-      watch.stop()
     }
+    return await (watch ? Promise.race([run(), watch.closed]) : run())
   } catch (e) {
     throw fromMsalError(e)
+  } finally {
+    watch?.stop()
   }
 }
 

@@ -16,14 +16,30 @@ const SIGN_IN_TIMEOUT_MS = 5 * 60 * 1000
 const CLOSED_GRACE_MS = 1000
 const POLL_MS = 300
 
-/** Opens an empty, centred popup; throws AuthFailure('popup_blocked') when the browser refuses. */
-export function openPopup(): Window {
+/**
+ * Opens an empty, centred popup, showing `note` (e.g. "connecting…") until it is sent to the
+ * sign-in page; throws AuthFailure('popup_blocked') when the browser refuses.
+ */
+export function openPopup(note?: { text: string; lang: string }): Window {
   const w = 520
   const h = 680
   const left = Math.max(0, Math.round(screenX + (outerWidth - w) / 2))
   const top = Math.max(0, Math.round(screenY + (outerHeight - h) / 2))
   const popup = window.open('', 'mailkey-signin', `popup=yes,width=${w},height=${h},left=${left},top=${top}`)
   if (!popup) throw new AuthFailure('popup_blocked')
+  if (note) {
+    try {
+      // about:blank is same-origin with this page: plain DOM, no script or style (CSP inherited).
+      const doc = popup.document
+      doc.documentElement.lang = note.lang
+      doc.title = note.text
+      const p = doc.createElement('p')
+      p.textContent = note.text
+      doc.body?.replaceChildren(p)
+    } catch {
+      // A window of that name already on another origin: it only misses the note.
+    }
+  }
   return popup
 }
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Settings, TokenMode } from '../settings/model.ts'
+import type { Settings } from '../settings/model.ts'
 import { AuthFailure } from './errors.ts'
 import { next, renewAt, type AuthEvent, type AuthState } from './machine.ts'
 import { openPopup } from './popup.ts'
@@ -43,16 +43,37 @@ export class AuthSession {
     this.state = next(this.state, event)
   }
 
-  /** Loads MSAL early (focus/hover of [認証]) so the click can open the popup at once. */
-  warm(mode: TokenMode): void {
-    if (mode === 'spa-pkce') void import('./msal.ts').then((m) => m.warmMsal())
+  /** msal.ts once loaded, so the click can ask synchronously whether MSAL is ready. */
+  #msal: typeof import('./msal.ts') | undefined
+
+  async #loadMsal(): Promise<typeof import('./msal.ts')> {
+    try {
+      this.#msal ??= await import('./msal.ts')
+    } catch (e) {
+      throw new AuthFailure('load_failed', { detail: e instanceof Error ? e.message : String(e), cause: e })
+    }
+    return this.#msal
+  }
+
+  /**
+   * Loads and initialises MSAL early (focus/hover of [認証]). Failures wait for the click, which
+   * tries again and shows them.
+   */
+  warm(s: Settings): void {
+    if (s.tokenMode !== 'spa-pkce') return
+    const settings = $state.snapshot(s) as Settings
+    this.#loadMsal()
+      .then((m) => m.getMsal(settings))
+      .catch(() => undefined)
   }
 
   /**
    * Signs in with the mode of `s`. Must be called synchronously from the click handler: the
-   * web-secret and implicit popups are opened before the first await.
+   * popup is opened before the first await (web-secret, implicit; spa-pkce unless MSAL is ready
+   * and may renew silently), so it never depends on how long the rest takes. `note` is shown in
+   * the popup until the sign-in page loads. Every failure ends in the `failed` state.
    */
-  async signIn(s: Settings): Promise<void> {
+  async signIn(s: Settings, note?: { text: string; lang: string }): Promise<void> {
     const settings = $state.snapshot(s) as Settings
     this.#abort?.abort()
     const abort = new AbortController()
@@ -63,7 +84,11 @@ export class AuthSession {
       const redirect = redirectUriFor(settings.tokenMode, location)
       if (settings.tokenMode !== 'spa-pkce') {
         if (!redirect.usable) throw new AuthFailure('not_localhost')
-        popup = openPopup()
+        popup = openPopup(note)
+      } else if (!this.#msal?.msalHasAccount(settings)) {
+        // MSAL not loaded or initialised yet, or nothing to renew silently: the popup is
+        // certainly needed, and only this click may open it (its user activation expires).
+        popup = openPopup(note)
       }
       const tokens = await this.#acquire(settings, redirect.uri, popup, abort.signal)
       // A newer sign-in (or a cancel) superseded this one: its answer is dropped.
@@ -79,8 +104,8 @@ export class AuthSession {
   async #acquire(s: Settings, redirectUri: string, popup: Window | undefined, signal: AbortSignal): Promise<TokenSet> {
     switch (s.tokenMode) {
       case 'spa-pkce': {
-        const { signInMsal } = await import('./msal.ts')
-        return signInMsal(s, true, signal)
+        const { signInMsal } = await this.#loadMsal()
+        return signInMsal(s, true, { signal, popup })
       }
       // Loaded after the popup opened: the click's user activation is already used.
       case 'web-secret': {
@@ -141,7 +166,7 @@ export class AuthSession {
       if (settings.tokenMode === 'spa-pkce') {
         // Load MSAL only when it has cached something in this tab.
         if (!Object.keys(sessionStorage).some((k) => k.startsWith('msal.'))) return
-        const { signInMsal } = await import('./msal.ts')
+        const { signInMsal } = await this.#loadMsal()
         const tokens = await signInMsal(settings, false)
         this.#send({ type: 'start', mode: 'spa-pkce' })
         this.#accept(settings, tokens)
@@ -187,7 +212,7 @@ export class AuthSession {
       const tokens =
         s.tokenMode === 'web-secret'
           ? await import('./hybrid.ts').then((m) => m.refreshWebSecret(s, t))
-          : await import('./msal.ts').then((m) => m.signInMsal(s, false))
+          : await this.#loadMsal().then((m) => m.signInMsal(s, false))
       this.#accept(s, tokens)
     } catch (e) {
       this.#send({ type: 'fail', problem: e })
@@ -229,7 +254,7 @@ export class AuthSession {
     this.#forget()
     this.#send({ type: 'signOut' })
     if (s?.tokenMode === 'spa-pkce') {
-      const { signOutMsal } = await import('./msal.ts')
+      const { signOutMsal } = await this.#loadMsal()
       await signOutMsal(s)
     }
   }

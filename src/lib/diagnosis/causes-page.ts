@@ -73,6 +73,14 @@ export const PAGE_CAUSES: readonly Cause[] = [
     step: 'none',
   },
   {
+    id: 'page-load-failed',
+    browser: ['load_failed'],
+    what: { ja: 'サインインに必要なページの部品を読み込めませんでした。', en: 'A part of the page needed for sign-in could not be loaded.' },
+    cause: { ja: 'リレーが停止・再起動・更新されたか、通信が途切れました。', en: 'The relay stopped, restarted or was updated, or the connection dropped.' },
+    fix: { ja: 'リレーが動いていることを確かめ、このページを再読み込みしてから [認証] を押してください。', en: 'Make sure the relay is running, reload this page, then press [Sign in].' },
+    step: 'none',
+  },
+  {
     id: 'popup-blocked',
     browser: ['popup_blocked'],
     what: { ja: 'サインインのポップアップがブロックされました。', en: 'The sign-in popup was blocked.' },

@@ -10,6 +10,7 @@ export const enLater: LaterMessages = {
     heading: 'Sign-in',
     signedOut: 'Not signed in.',
     signingIn: 'Signing in in the popup…',
+    connecting: 'mailkey: connecting to the sign-in page…',
     signingInHint: 'If you do not see the popup, check whether the browser blocked it.',
     signedIn: 'Signed in as {{account}}.',
     validUntil: 'Token valid until {{time}}',

@@ -9,6 +9,7 @@ export const jaLater = {
     heading: 'サインイン',
     signedOut: 'サインインしていません。',
     signingIn: 'ポップアップでサインインしています…',
+    connecting: 'mailkey: サインイン ページに接続しています…',
     signingInHint: 'ポップアップが見えないときは、ブラウザーがブロックしていないか確認してください。',
     signedIn: '{{account}} としてサインインしています。',
     validUntil: 'トークンの有効期限: {{time}}',
