@@ -173,7 +173,7 @@ describe('SMTP dialogue', () => {
     expect(ehlo).toMatch(/250-STARTTLS/)
     expect(ehlo).toMatch(/PIPELINING/)
     expect(ehlo).toMatch(/ENHANCEDSTATUSCODES/)
-    expect(ehlo).toMatch(/SIZE \d+/)
+    expect(ehlo).toMatch(/250[- ]SIZE 157286400\r\n/)
     expect(ehlo).not.toMatch(/AUTH/)
     // Exchange's answer to AUTH on a connection that offers none (before STARTTLS).
     expect(await talk(plain, 'AUTH LOGIN')).toBe('504 5.7.4 Unrecognized authentication type\r\n')
@@ -228,7 +228,7 @@ describe('concurrent submissions', () => {
     tls.write(`From: ${TARO.upn}\r\nTo: admin@sandbox.mailkey.test\r\nSubject: thread\r\n\r\nbody\r\n`)
   }
 
-  it('a fourth submission in flight for one mailbox gets 432 4.3.2; later ones pass again', async () => {
+  it('432 4.3.2 for a fourth submission in flight, 552 5.3.4 past 35 MB', async () => {
     const { form, browser } = await fx.webTokens(TARO)
     const token = String((await browser.request(info.tokenEndpoint, { form })).json().access_token)
     const sockets = await Promise.all([1, 2, 3, 4].map(() => authed(token)))
@@ -241,6 +241,11 @@ describe('concurrent submissions', () => {
     const again = sockets[3] as Socket
     await startData(again)
     expect(await talk(again, '.')).toMatch(/^250 2\.0\.0 OK/)
+    // Past the mailbox's 35 MB (below the advertised SIZE): refused after the data.
+    await startData(again)
+    const line = `${'x'.repeat(998)}\r\n`
+    again.write(line.repeat(Math.ceil((35 * 1024 * 1024) / line.length) + 10))
+    expect(await talk(again, '.')).toBe('552 5.3.4 Message size exceeds fixed maximum message size\r\n')
     for (const tls of sockets) tls.destroy()
   })
 })

@@ -19,6 +19,11 @@ import type { TokenVerdict } from './verify.ts'
 
 /** Exchange Online's limit for a submitted message (the default maximum send size, 35 MB). */
 export const MAX_MESSAGE_BYTES = 35 * 1024 * 1024
+/**
+ * What its EHLO advertises (`SIZE 157286400`, M365-FACTS §2.2): the mailbox's smaller limit is
+ * enforced after the data, with `552 5.3.4`.
+ */
+export const ADVERTISED_SIZE = 157_286_400
 
 export const REPLIES = {
   authFailed: [535, '5.7.3 Authentication unsuccessful'],
@@ -127,7 +132,7 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     authOptional: true,
     // Exchange Online offers `AUTH LOGIN XOAUTH2`, and only after STARTTLS (M365-FACTS §2.2).
     authMethods: ['LOGIN', 'XOAUTH2'],
-    size: MAX_MESSAGE_BYTES,
+    size: ADVERTISED_SIZE,
     disableReverseLookup: true,
     hideDSN: true,
     // Exchange lists ENHANCEDSTATUSCODES and uses them in every reply (`235 2.7.0
@@ -171,10 +176,14 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
       // A client gone mid-message: smtp-server destroys the stream without an 'end'.
       stream.once('close', () => ended || release())
       stream.on('error', () => undefined)
-      stream.on('data', (c: Buffer) => chunks.push(c))
+      let size = 0
+      stream.on('data', (c: Buffer) => {
+        size += c.length
+        if (size <= MAX_MESSAGE_BYTES) chunks.push(c)
+      })
       stream.on('end', () => {
         ended = true
-        if (stream.sizeExceeded) return finish(smtpError(REPLIES.tooBig))
+        if (stream.sizeExceeded || size > MAX_MESSAGE_BYTES) return finish(smtpError(REPLIES.tooBig))
         if (inFlight > MAX_CONCURRENT_SUBMISSIONS) return finish(smtpError(REPLIES.threadLimit))
         const raw = Buffer.concat(chunks)
         const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
