@@ -25,6 +25,62 @@ const CUSTOM = {
   from: 'sender@contoso.example',
 }
 
+describe('first run with a sandbox', () => {
+  it('says a local sandbox tenant runs, offers its preset, its inbox and the CA, until saved', async () => {
+    const config = (await (await fetch(`${env.origin}/api/config`)).json()) as {
+      sandbox: { idpOrigin: string; caUrl: string; inboxUrl: string; smtp: { host: string } }
+    }
+    const { page, context, problems } = await openPage(env)
+    const notice = page.locator('#sandbox-notice')
+    await notice.waitFor()
+    expect(await notice.locator('h2').textContent()).toBe('ローカルのサンドボックス テナントが動いています')
+    expect(await notice.locator('#sandbox-notice-inbox').getAttribute('href')).toBe(`${config.sandbox.inboxUrl}?lang=ja`)
+    const ca = notice.locator('#sandbox-notice-ca')
+    expect(await ca.textContent()).toContain(`${config.sandbox.idpOrigin} から、ローカルの CA`)
+    expect(await ca.locator('a').getAttribute('href')).toBe(config.sandbox.caUrl)
+    // The CA link serves the certificate (PEM).
+    expect(await (await fetch(`${env.origin}${config.sandbox.caUrl}`)).text()).toContain('BEGIN CERTIFICATE')
+    expect(await page.locator('#send-inbox').count()).toBe(0)
+    await screenshot(page, 'first-run-notice')
+
+    await page.click('#sandbox-use')
+    expect(await page.inputValue('#preset')).toBe('sandbox')
+    expect(await page.inputValue('#host')).toBe(config.sandbox.smtp.host)
+    await page.waitForSelector('#sandbox-notice-using')
+    expect(await page.locator('#sandbox-use').count()).toBe(0)
+    // The inbox next to [メール送信テスト] while the Sandbox preset is chosen.
+    const inboxLink = page.locator('#send-inbox')
+    expect(await inboxLink.getAttribute('href')).toBe(`${config.sandbox.inboxUrl}?lang=ja`)
+    const [inboxPage] = await Promise.all([context.waitForEvent('page'), inboxLink.click()])
+    await inboxPage.waitForLoadState()
+    expect(inboxPage.url()).toBe(`${env.origin}${config.sandbox.inboxUrl}?lang=ja`)
+    await inboxPage.close()
+
+    await page.click('#save')
+    await page.waitForSelector('.notice-line .box.ok')
+    expect(await notice.count()).toBe(0)
+    await page.reload()
+    await page.waitForSelector('form[aria-busy="false"][data-config="loaded"] #send')
+    expect(await page.locator('#sandbox-notice').count()).toBe(0)
+    expect(await page.locator('#send-inbox').count()).toBe(1)
+    await page.selectOption('#preset', 'm365')
+    expect(await page.locator('#send-inbox').count()).toBe(0)
+    expect(problems).toEqual([])
+    await context.close()
+  })
+
+  it('in English with ?lang=en', async () => {
+    const { page, context, problems } = await openPage(env, '/?lang=en')
+    const notice = page.locator('#sandbox-notice')
+    await page.waitForFunction(() => document.querySelector('#sandbox-notice h2')?.textContent === 'A local sandbox tenant is running')
+    expect(await notice.locator('#sandbox-use').textContent()).toBe('Use the Sandbox preset')
+    expect(await notice.locator('#sandbox-notice-inbox').getAttribute('href')).toMatch(/\?lang=en$/)
+    expect(await notice.locator('#sandbox-notice-ca').textContent()).toContain('trust that CA once, or proceed past the warning')
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})
+
 describe('settings', () => {
   it('save → reload brings the values back; the secret only when remembered', async () => {
     const { page, context, problems } = await openPage(env)

@@ -26,7 +26,17 @@ export const enLater: LaterMessages = {
     needOAuth: '[Sign in] is used when the authentication is OAuth 2.0.',
     fixFields: 'First correct these fields: {{fields}}',
   },
+  sandboxNotice: {
+    title: 'A local sandbox tenant is running',
+    text: 'No Microsoft 365 tenant at hand? This sandbox, shaped like Entra and Microsoft 365, lets you try everything from sign-in to a test send.',
+    use: 'Use the Sandbox preset',
+    using: 'The Sandbox preset is selected.',
+    inbox: 'Open the sandbox inbox',
+    ca: 'The sign-in popup is served from {{origin}} with a certificate from a local CA: have your browser trust that CA once, or proceed past the warning.',
+    caLink: 'CA certificate (PEM)',
+  },
   send: {
+    inboxLink: 'See what arrived in the sandbox inbox',
     heading: 'Send test email',
     sending: 'Sending…',
     ok: 'Sent successfully.',

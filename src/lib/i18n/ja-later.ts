@@ -1,5 +1,6 @@
 /**
- * Japanese texts needed only after the first paint: sign-in, test send, diagnosis, guide.
+ * Japanese texts needed only after the first paint: sign-in, test send, diagnosis, guide, and
+ * the first-run sandbox notice.
  * Loaded with the panels that show them (i18n.svelte.ts `loadLater`).
  *
  * @module
@@ -25,7 +26,17 @@ export const jaLater = {
     needOAuth: '[認証] は認証方式が OAuth 2.0 のときに使います。',
     fixFields: '先に次の項目を正しく入力してください: {{fields}}',
   },
+  sandboxNotice: {
+    title: 'ローカルのサンドボックス テナントが動いています',
+    text: 'Microsoft 365 のテナントがなくても、Entra と Microsoft 365 を模したこのサンドボックスで、サインインからテスト送信まで試せます。',
+    use: 'サンドボックスのプリセットを使う',
+    using: 'サンドボックスのプリセットを選択しています。',
+    inbox: 'サンドボックスの受信箱を開く',
+    ca: 'サインインのポップアップは {{origin}} から、ローカルの CA が発行した証明書で配信されます。ブラウザーにこの CA を一度信頼させるか、警告画面で先に進んでください。',
+    caLink: 'CA 証明書 (PEM)',
+  },
   send: {
+    inboxLink: '届いたメールをサンドボックスの受信箱で見る',
     heading: 'メール送信テスト',
     sending: '送信しています…',
     ok: '送信に成功しました。',

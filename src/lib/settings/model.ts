@@ -98,7 +98,13 @@ export interface SandboxValues {
   authorizeEndpoint: string
   tokenEndpoint: string
   smtp: { host: string; port: number; security: Security }
-  users: { upn: string; description?: string }[]
+  users: { upn: string; description?: string; descriptionJa?: string | undefined }[]
+  /** `https://localhost:PORT`: where the sign-in popup comes from (certificate of a local CA). */
+  idpOrigin?: string | undefined
+  /** Relay path of the sandbox CA certificate (PEM). */
+  caUrl?: string | undefined
+  /** Relay path of the sandbox inbox page. */
+  inboxUrl?: string | undefined
 }
 
 /**

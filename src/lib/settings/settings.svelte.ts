@@ -21,12 +21,15 @@ export class SettingsStore {
   migrated = $state(false)
   /** True once `load` ran: the store outlives page navigation and loads once. */
   loaded = $state(false)
+  /** True when settings are saved on this device (read at load, written by save, cleared by reset). */
+  saved = $state(false)
 
   /** Loads the saved settings; a missing or unreadable entry leaves the defaults. */
   async load(): Promise<void> {
     const { readSettings, STORAGE_KEY } = await import('./persist.ts')
     const text = storage()?.getItem(STORAGE_KEY)
     const read = text ? readSettings(text) : undefined
+    this.saved = !!text
     if (read?.ok) {
       this.value = read.settings
       this.migrated = read.migrated
@@ -40,12 +43,14 @@ export class SettingsStore {
     const s = storage()
     if (!s) throw new Error('localStorage is not available')
     s.setItem(STORAGE_KEY, toStorage(this.value))
+    this.saved = true
   }
 
   /** Back to the defaults, and forgets what was saved. */
   async reset(): Promise<void> {
     const { STORAGE_KEY } = await import('./persist.ts')
     storage()?.removeItem(STORAGE_KEY)
+    this.saved = false
     this.value = defaultSettings()
   }
 
