@@ -270,6 +270,21 @@ describe('sandbox routes', () => {
       body: JSON.stringify({ unknownSwitch: true }),
     })
     expect(bad.status).toBe(400)
+    // Bounded: a huge body is refused, and unknown names are quoted back short.
+    const huge = await sandbox.routes.request('/switches', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ [`x${'y'.repeat(100_000)}`]: true }),
+    })
+    expect(huge.status).toBe(413)
+    expect(ErrorBody.parse(await huge.json()).error.code).toBe('PAYLOAD_TOO_LARGE')
+    const many = await sandbox.routes.request('/switches', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(Object.fromEntries([...Array(50)].map((_, i) => [`${'n'.repeat(200)}${i}`, 1]))),
+    })
+    expect(many.status).toBe(400)
+    expect((await many.text()).length).toBeLessThan(1000)
     const page = await (await sandbox.routes.request('/inbox?lang=en')).text()
     expect(page).toContain('Failure switches')
     expect(page).toContain('webSecretExpired')

@@ -5,6 +5,7 @@
  * @module
  */
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { pickLang } from './html.ts'
 import type { Inbox } from './inbox.ts'
 import { INBOX_CSS, inboxPage } from './inbox-page.ts'
@@ -27,8 +28,34 @@ export function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`
 }
 
+/** The switch updates are a few names and booleans. */
+const MAX_BODY_BYTES = 16 * 1024
+
+/** Unknown names as quoted back: a few, each short (they come from the request). */
+const shortList = (names: string[]) =>
+  names.slice(0, 5).map((n) => (n.length > 40 ? `${n.slice(0, 40)}…` : n)).join(', ') +
+  (names.length > 5 ? ', …' : '')
+
 export function sandboxRoutes(deps: RoutesDeps): Hono {
   const app = new Hono()
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          {
+            ok: false,
+            error: {
+              code: 'PAYLOAD_TOO_LARGE',
+              message: 'The request body is too large.',
+              hint: `Sandbox requests are at most ${MAX_BODY_BYTES} bytes.`,
+            },
+          },
+          413,
+          { Connection: 'close' },
+        ),
+    }),
+  )
   // The contract's error shape, and its status for INVALID_REQUEST (shared/API.md: 400).
   const notFound = {
     ok: false,
@@ -84,7 +111,7 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
           ok: false,
           error: {
             code: 'INVALID_REQUEST',
-            message: `Unknown switch or not a boolean: ${bad.join(', ')}`,
+            message: `Unknown switch or not a boolean: ${shortList(bad)}`,
             hint: `Known switches: ${SWITCH_NAMES.join(', ')}`,
           },
         },
