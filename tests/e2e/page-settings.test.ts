@@ -45,6 +45,9 @@ describe('first run with a sandbox', () => {
 
     await page.click('#sandbox-use')
     expect(await page.inputValue('#preset')).toBe('sandbox')
+    // The sandbox users, described in the page's language.
+    await page.click('.sandbox-users summary')
+    expect(await page.locator('.sandbox-users').textContent()).toContain('正常: SMTP AUTH が有効')
     expect(await page.inputValue('#host')).toBe(config.sandbox.smtp.host)
     await page.waitForSelector('#sandbox-notice-using')
     expect(await page.locator('#sandbox-use').count()).toBe(0)
@@ -76,6 +79,9 @@ describe('first run with a sandbox', () => {
     expect(await notice.locator('#sandbox-use').textContent()).toBe('Use the Sandbox preset')
     expect(await notice.locator('#sandbox-notice-inbox').getAttribute('href')).toMatch(/\?lang=en$/)
     expect(await notice.locator('#sandbox-notice-ca').textContent()).toContain('trust that CA once, or proceed past the warning')
+    await page.click('#sandbox-use')
+    await page.click('.sandbox-users summary')
+    expect(await page.locator('.sandbox-users').textContent()).toContain('Works: SMTP AUTH on')
     expect(problems).toEqual([])
     await context.close()
   })

@@ -91,6 +91,7 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
         upn: a.upn,
         password: a.password,
         description: a.description,
+        descriptionJa: a.descriptionJa,
         displayName: a.displayName,
       })),
       spaClientId: SPA_APP.clientId,

@@ -273,6 +273,8 @@ export const SandboxUser = z.object({
   description: z.string(),
   /** Added by the sandbox: the user's display name (Japanese for some). */
   displayName: z.string().optional(),
+  /** Added by the sandbox: `description` in Japanese (the page falls back to `description`). */
+  descriptionJa: z.string().optional(),
 })
 
 export const SandboxInfo = z.object({

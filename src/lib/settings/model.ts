@@ -107,6 +107,11 @@ export interface SandboxValues {
   inboxUrl?: string | undefined
 }
 
+/** A sandbox user's description in the page's language (Japanese when given, else English). */
+export function sandboxUserDescription(u: SandboxValues['users'][number], lang: string): string {
+  return (lang === 'ja' && u.descriptionJa) || u.description || ''
+}
+
 /**
  * The client ID for a token mode in the sandbox: the single-page registration for spa-pkce when
  * the sandbox has one, else the Web registration (the seed's).

@@ -6,6 +6,7 @@ import {
   M365_AUTHORIZE,
   M365_TOKEN,
   sandboxClientId,
+  sandboxUserDescription,
   secretLooksLikeId,
   tenantOf,
   withTenant,
@@ -68,6 +69,14 @@ describe('model', () => {
     const back = applyPreset(s, 'm365')
     expect([back.host, back.port]).toEqual(['smtp.office365.com', '587'])
     expect(back.authorizeEndpoint).toBe(`https://login.microsoftonline.com/${TID}/oauth2/V2.0/authorize`)
+  })
+
+  it("describes a sandbox user in the page's language, English when no Japanese is given", () => {
+    const u = { upn: 'a@sandbox.example', description: 'Works.', descriptionJa: '正常。' }
+    expect(sandboxUserDescription(u, 'ja')).toBe('正常。')
+    expect(sandboxUserDescription(u, 'en')).toBe('Works.')
+    expect(sandboxUserDescription({ upn: u.upn, description: 'Works.' }, 'ja')).toBe('Works.')
+    expect(sandboxUserDescription({ upn: u.upn }, 'en')).toBe('')
   })
 })
 
