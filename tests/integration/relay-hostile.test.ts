@@ -15,6 +15,9 @@ import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp-peer.ts'
 import { call } from './relay-fixtures.ts'
 
 const MAX_MESSAGE_BYTES = 65_536
+/** The built-in token host, for look-alike URLs. */
+const MS = 'login.microsoftonline.com'
+const TOKEN_PATH = '/t/oauth2/v2.0/token'
 
 let dir: string
 let peer: SmtpPeer
@@ -413,6 +416,26 @@ const CASES: Case[] = [
     path: '/api/token',
     body: token((b) => (b.tokenEndpoint = 'https://evil.example/t/oauth2/v2.0/token')),
     code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'token: allow-listed name as a prefix of another host',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = `https://${MS}.evil.example${TOKEN_PATH}`)),
+    code: 'HOST_NOT_ALLOWED',
+  },
+  {
+    name: 'token: allow-listed name as userinfo',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = `https://${MS}@evil.example${TOKEN_PATH}`)),
+    code: 'INVALID_REQUEST',
+    field: 'tokenEndpoint',
+  },
+  {
+    name: 'token: backslash before the allow-listed name',
+    path: '/api/token',
+    body: token((b) => (b.tokenEndpoint = `https://evil.example\\@${MS}${TOKEN_PATH}`)),
+    code: 'INVALID_REQUEST',
+    field: 'tokenEndpoint',
   },
   {
     name: 'token: metadata address',
