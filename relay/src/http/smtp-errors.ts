@@ -58,6 +58,16 @@ const GENERIC: Partial<Record<ErrorCode, { message: string; hint: string }>> = {
   },
 }
 
+/**
+ * A connection that opened but never greeted: most often StartTLS chosen for a port that waits
+ * for a TLS handshake first (465), or a firewall swallowing the traffic.
+ */
+const SILENT_GREETING = {
+  message: 'The SMTP server did not send its greeting in time.',
+  hint:
+    'Check SSL: port 465 expects SSL/TLS from the first byte, port 587 StartTLS (Microsoft 365: smtp.office365.com, 587, StartTLS). Otherwise a firewall may be dropping the connection.',
+}
+
 /** An error thrown by the engine (`SmtpError`), recognised by shape so the relay needs no class. */
 export function isSmtpError(err: unknown): err is Error & SmtpErrorInfo {
   return (
@@ -95,7 +105,8 @@ export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
   }
   const explained = reply && explainSmtpReply(reply)
   const code: ErrorCode = explained?.apiCode ?? err.apiCode
-  const generic = GENERIC[code] ?? { message: 'The send failed.', hint: 'See the transcript.' }
+  const generic = (code === 'TIMEOUT' && err.stage === 'greeting' ? SILENT_GREETING : undefined) ??
+    GENERIC[code] ?? { message: 'The send failed.', hint: 'See the transcript.' }
   // Without a reply, the engine's message carries the socket or TLS detail (ECONNREFUSED,
   // certificate names); it never holds credentials.
   const detail = !reply && err.message ? ` (${err.message})` : ''

@@ -288,6 +288,8 @@ describe('POST /api/send', () => {
     )
     // The connection was opened: the transcript shows it.
     expect(body.transcript?.[0]?.line).toMatch(/^connected to /)
+    // StartTLS to an implicit-TLS port (465) ends this way: the hint says so.
+    expect(body.error.hint).toContain('port 465 expects SSL/TLS')
   })
 
   it('HOST_NOT_ALLOWED for a host:port outside the allow-list', async () => {
