@@ -11,11 +11,11 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { launchChromium, newContext } from '../helpers/browser.ts'
 import { freePort } from '../helpers/ports.ts'
 import { ROOT, startRelay, type RelayProcess } from '../helpers/relay-process.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SHOTS = join(ROOT, 'test-results', 'page')
 const PAGE_SOURCES = ['src', 'bridge', 'svelte.config.js', 'vite.config.ts', 'package.json']
 
@@ -71,19 +71,7 @@ export async function startPageEnv(): Promise<PageEnv> {
       RELAY_SANDBOX_SMTP_PORT: String(await freePort()),
     },
   })
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser = await launchChromium()
   return {
     relay,
     browser,
@@ -108,7 +96,7 @@ export interface TestPage {
  * errors collected from every window of that origin (the page and its popups coming back).
  */
 export async function openPage(env: PageEnv, path = '/', viewport = { width: 1440, height: 900 }): Promise<TestPage> {
-  const context = await env.browser.newContext({ ignoreHTTPSErrors: true, viewport, acceptDownloads: true })
+  const context = await newContext(env.browser, { viewport, acceptDownloads: true })
   const problems: string[] = []
   await context.exposeBinding('__reportCsp', ({ frame }, text: string) => {
     problems.push(`CSP on ${frame.url()}: ${text}`)

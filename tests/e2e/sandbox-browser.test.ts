@@ -9,18 +9,17 @@
  *   CORS, and a send through the relay.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
 import { readFile, mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { hasChromium, launchChromium, newContext } from '../helpers/browser.ts'
 import { ROOT, type RelayProcess } from '../helpers/relay-process.ts'
 import { startSandboxRelay } from '../integration/sandbox-fixture.ts'
 
-const CHROMIUM = '/usr/bin/chromium'
 const SCOPE = 'https://outlook.office.com/SMTP.Send openid profile offline_access'
 
 let relay: RelayProcess
@@ -63,19 +62,7 @@ beforeAll(async () => {
   relay = await startSandboxRelay(dataDir, (relayPort) => ({
     RELAY_ORIGINS: `${harnessOrigin},http://localhost:${relayPort}`,
   }))
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchChromium()
 })
 
 afterAll(async () => {
@@ -85,7 +72,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true })
 })
 
-describe.skipIf(!existsSync(CHROMIUM))('sandbox in Chromium', () => {
+describe.skipIf(!hasChromium())('sandbox in Chromium', () => {
   it('signs in on the sandbox IdP, redeems through the relay and sends', async () => {
     const config = (await (await fetch(`${relay.url}/api/config`)).json()) as { sandbox: Record<string, any> }
     const sandbox = config.sandbox
@@ -108,7 +95,7 @@ describe.skipIf(!existsSync(CHROMIUM))('sandbox in Chromium', () => {
 
     // The sandbox CA is not in Chromium's store here; the certificate check is waived for the
     // test context only (the relay itself verifies it against the CA).
-    const context = await browser.newContext({ ignoreHTTPSErrors: true })
+    const context = await newContext(browser)
     const page = await context.newPage()
     await page.goto(authorize)
     expect(await page.locator('h1').textContent()).toBe('サインイン')
@@ -179,7 +166,7 @@ describe.skipIf(!existsSync(CHROMIUM))('sandbox in Chromium', () => {
     const config = (await (await fetch(`${relay.url}/api/config`)).json()) as { sandbox: Record<string, any> }
     const sandbox = config.sandbox
     expect(sandbox.spaRedirectUri).toBe(`${harnessOrigin}/redirect-bridge.html`)
-    const context = await browser.newContext({ ignoreHTTPSErrors: true })
+    const context = await newContext(browser)
     const page = await context.newPage()
     await page.goto(`${harnessOrigin}/`)
     const msalConfig = {
