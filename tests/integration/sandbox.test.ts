@@ -265,8 +265,13 @@ describe('failure switches and AADSTS answers', () => {
     expect(String(common.json().error_description)).toMatch(
       new RegExp(`^AADSTS50194: Application '${info.clientId}'\\(mailkey sandbox \\(Web\\)\\) is not configured as a multi-tenant application`)
     )
-    const unknown = await browser.request(at('00000000-0000-4000-8000-000000000000', 'token'), { form })
+    const unknown = await browser.request(at('00000000-0000-4000-8000-000000000000', 'token'), {
+      headers: { origin: PUBLIC },
+      form,
+    })
     expect(unknown.json().error_codes).toEqual([90002])
+    // The page, redeeming as an SPA, can read the error.
+    expect(unknown.headers['access-control-allow-origin']).toBe(PUBLIC)
     const page = await browser.request(`${at('organizations', 'authorize')}?client_id=${info.clientId}&response_type=code`)
     expect(page.status).toBe(400)
     expect(page.text).toContain('AADSTS50194')

@@ -96,6 +96,12 @@ export function otherTenant(deps: HookDeps) {
     if (!isToken) return sendErrorPage(ctx, deps, tuple, { client_id: clientId })
     ctx.status = entraStatus(tuple[1])
     ctx.body = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
+    // As on the real token endpoint, the page (an SPA redeeming its code) may read the error.
+    const origin = ctx.get('Origin')
+    if (origin === deps.publicOrigin) {
+      ctx.set('Access-Control-Allow-Origin', origin)
+      ctx.vary('Origin')
+    }
   }
 }
 
