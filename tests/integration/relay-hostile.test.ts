@@ -195,6 +195,18 @@ const CASES: Case[] = [
     field: 'auth.user',
   },
   {
+    name: 'SASL separator (^A) in XOAUTH2 user',
+    body: send((b) => (b.auth.user = 'a@b.example\x01auth=Bearer other')),
+    code: 'INVALID_REQUEST',
+    field: 'auth.user',
+  },
+  {
+    name: 'space in access token',
+    body: send((b) => (b.auth.accessToken = 'tok other')),
+    code: 'INVALID_REQUEST',
+    field: 'auth.accessToken',
+  },
+  {
     name: 'NUL in password',
     body: send((b) => (b.auth = { type: 'plain', user: 'u', password: 'p\0w' })),
     code: 'INVALID_REQUEST',

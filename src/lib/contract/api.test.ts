@@ -32,6 +32,23 @@ describe('SendRequest', () => {
     const many = Array.from({ length: 101 }, (_, i) => `u${i}@contoso.com`)
     expect(SendRequest.safeParse({ ...base, message: { ...base.message, to: many } }).success).toBe(false)
   })
+  it('refuses ^A and other controls in the SASL user and token, spaces in the token', () => {
+    const auth = (over: Record<string, string>) => ({ ...base, auth: { ...base.auth, ...over } })
+    const cases: Record<string, string>[] = [
+      { user: 'a@b.c\x01auth=Bearer other' },
+      { accessToken: 'eyJ.x.y\x01\x01' },
+      { accessToken: 'eyJ.x y' },
+      { accessToken: 'eyJ\t.x.y' },
+    ]
+    for (const over of cases) {
+      expect(SendRequest.safeParse(auth(over)).success, JSON.stringify(over)).toBe(false)
+      const bearer = { ...auth(over), auth: { ...auth(over).auth, type: 'oauthbearer' } }
+      expect(SendRequest.safeParse(bearer).success, JSON.stringify(over)).toBe(false)
+    }
+    // CR, LF and NUL keep their message.
+    const crlf = SendRequest.safeParse(auth({ accessToken: 'a\r\nQUIT' }))
+    expect(crlf.error?.issues[0]?.message).toBe('The access token must not contain CR, LF or NUL')
+  })
   it('maps every error code to a status', () => {
     expect(ERROR_STATUS.RATE_LIMITED).toBe(429)
     expect(ERROR_STATUS.TIMEOUT).toBe(504)

@@ -100,16 +100,29 @@ export type SmtpTarget = z.infer<typeof SmtpTarget>
 /** Long enough for any real token, short enough to bound work. */
 const Secret = (what: string) => noControl(what).min(1).max(16_384)
 
+/**
+ * XOAUTH2 and OAUTHBEARER separate `user=` and `auth=Bearer <token>` with ^A (RFC 7628 §3.1):
+ * a control character in either would end the field early, and a bearer token has no spaces
+ * (RFC 6750 §2.1).
+ */
+const SaslUser = noControl('The user')
+  .min(1)
+  .max(320)
+  .regex(/^[^\x00-\x1f\x7f]*$/, { message: 'The user must not contain control characters' })
+const BearerToken = Secret('The access token').regex(/^[^\x00-\x20\x7f]*$/, {
+  message: 'The access token must not contain spaces or control characters',
+})
+
 export const SendAuth = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('xoauth2'),
-    user: noControl('The user').min(1).max(320),
-    accessToken: Secret('The access token'),
+    user: SaslUser,
+    accessToken: BearerToken,
   }),
   z.strictObject({
     type: z.literal('oauthbearer'),
-    user: noControl('The user').min(1).max(320),
-    accessToken: Secret('The access token'),
+    user: SaslUser,
+    accessToken: BearerToken,
   }),
   z.strictObject({
     type: z.literal('plain'),
