@@ -12,7 +12,10 @@ import type { SandboxInfo } from '../../../src/lib/contract/api.ts'
 export function sandboxWelcome(publicOrigin: string, info: SandboxInfo, dataDir: string): string {
   const caFile = join(dataDir, 'sandbox', 'ca.pem')
   const idp = info.idpOrigin ?? new URL(info.authorizeEndpoint).origin
-  const users = info.users.map((u) => `    ${u.upn.padEnd(30)} ${u.password.padEnd(22)} ${u.description}`)
+  const users = info.users.flatMap((u) => [
+    `    ${u.upn.padEnd(30)} ${u.password.padEnd(22)} ${u.descriptionJa ?? u.description}`,
+    ...(u.descriptionJa ? [`    ${''.padEnd(53)} ${u.description}`] : []),
+  ])
   return [
     '',
     `  mailkey: ${publicOrigin}/  を開いてください / open it in a browser`,
