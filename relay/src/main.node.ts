@@ -15,7 +15,7 @@ import {
   onShutdown,
   relayVersion,
   resolveAll,
-  startFailure,
+  sandboxFailure,
   withSandbox,
 } from './http/boot.ts'
 import { sandboxWelcome } from './http/welcome.ts'
@@ -35,7 +35,7 @@ if (config.sandbox) {
     ...(config.sandboxIdpPort !== undefined && { idpPort: config.sandboxIdpPort }),
     ...(config.sandboxSmtpPort !== undefined && { smtpPort: config.sandboxSmtpPort }),
   }).catch((err: unknown) => {
-    console.error(`relay: RELAY_SANDBOX: the sandbox did not start (${startFailure(err)})`)
+    console.error(sandboxFailure(err, config.dataDir))
     return process.exit(1)
   })
   config = withSandbox(config, started)

@@ -315,6 +315,52 @@ describe.each(['node', 'deno'] as const)('an unusable HOST on %s', (runtime) => 
   })
 })
 
+describe('a sandbox that cannot start on Node', () => {
+  const startLines = async (env: Record<string, string>) => {
+    const err = await startRelay({ runtime: 'node', env: { RELAY_SANDBOX: '1', ...env } }).catch(
+      (e: Error) => e,
+    )
+    const lines = (err as Error).message.split('\n').filter((l) => l.trim() !== '')
+    expect(lines[0]).toMatch(/exited with 1 before listening/)
+    return lines.slice(1)
+  }
+
+  it('names RELAY_DATA_DIR when the data folder is not a folder', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'mailkey-relay-file-'))
+    try {
+      const file = join(dir, 'not-a-folder')
+      await writeFile(file, '')
+      const lines = await startLines({ RELAY_DATA_DIR: file, RELAY_SANDBOX_IDP_PORT: '0' })
+      expect(lines).toEqual([
+        `relay: RELAY_DATA_DIR: the sandbox cannot keep its files in "${file}" (ENOTDIR)`,
+      ])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('names the sandbox port variable when its port is taken', async () => {
+    const taken = createServer()
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r))
+    const port = (taken.address() as { port: number }).port
+    const dir = await mkdtemp(join(tmpdir(), 'mailkey-relay-port-'))
+    try {
+      const lines = await startLines({
+        RELAY_DATA_DIR: dir,
+        RELAY_SANDBOX_IDP_PORT: '0',
+        RELAY_SANDBOX_SMTP_PORT: String(port),
+      })
+      expect(lines).toHaveLength(1)
+      const smtp = `The sandbox SMTP server cannot listen on 127.0.0.1:${port}`
+      expect(lines[0]).toContain(`relay: RELAY_SANDBOX_SMTP_PORT: ${smtp}`)
+      expect(lines[0]).toContain('(EADDRINUSE)')
+    } finally {
+      taken.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('RELAY_SANDBOX=1 on Deno', () => {
   it('is refused with one line (the sandbox is Node-only)', async () => {
     const err = await startRelay({ runtime: 'deno', env: { RELAY_SANDBOX: '1' } }).catch((

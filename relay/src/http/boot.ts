@@ -108,6 +108,24 @@ export async function concretePortOrExit(
   }
 }
 
+/** File-system failures: the data folder cannot hold the sandbox's files. */
+const FS_FAILURE = /^(ENOTDIR|EACCES|EPERM|EROFS|ENOSPC|EEXIST|EISDIR|ENOENT|EDQUOT)$/
+
+/**
+ * The one line for a sandbox that did not start, naming the variable to change: the port
+ * variable of a server that could not listen, RELAY_DATA_DIR for files that could not be
+ * written, else RELAY_SANDBOX.
+ */
+export function sandboxFailure(err: unknown, dataDir: string): string {
+  const variable = (err as { variable?: unknown }).variable
+  if (typeof variable === 'string') return `relay: ${variable}: ${(err as Error).message}`
+  const detail = startFailure(err)
+  if (FS_FAILURE.test(detail)) {
+    return `relay: RELAY_DATA_DIR: the sandbox cannot keep its files in "${dataDir}" (${detail})`
+  }
+  return `relay: RELAY_SANDBOX: the sandbox did not start (${detail})`
+}
+
 /** `http://HOST:PORT` as printed when ready (IPv6 in brackets). */
 export const listenUrl = (host: string, port: number) =>
   `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
