@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   plugins: [sveltekit()],
   server: { port: 5173, strictPort: false },
+  // Rolldown's "slow plugin" notice measures the machine's load, not a fault: keep `npm start` quiet.
+  build: { rolldownOptions: { checks: { bundlerTimings: false } } },
   test: {
     projects: [
       {
