@@ -93,6 +93,12 @@ describe('loadConfig', () => {
     [{ RELAY_MAX_MESSAGE_BYTES: '-1' }, /^RELAY_MAX_MESSAGE_BYTES: /],
     [{ RELAY_MAX_MESSAGE_BYTES: '999999999999' }, /^RELAY_MAX_MESSAGE_BYTES: /],
     [{ RELAY_RATE_LIMIT: '0' }, /^RELAY_RATE_LIMIT: /],
+    [
+      { RELAY_SANDBOX_TOKEN_TTL: '9' },
+      /^RELAY_SANDBOX_TOKEN_TTL: expected a whole number 10…86400, got "9"$/,
+    ],
+    [{ RELAY_SANDBOX_TOKEN_TTL: '86401' }, /^RELAY_SANDBOX_TOKEN_TTL: /],
+    [{ RELAY_SANDBOX_TOKEN_TTL: '1h' }, /^RELAY_SANDBOX_TOKEN_TTL: /],
     [{ RELAY_CA_FILE: '/ca.pem' }, /^RELAY_CA_FILE: "\/ca.pem" holds no PEM certificate$/],
   ])('refuses %o with one line naming the variable', (env, message) => {
     const line = fail(env)
@@ -127,5 +133,14 @@ describe('RELAY_TRUST_PROXY', () => {
     expect(loadConfig({}).trustProxy).toBe(false)
     expect(loadConfig({ RELAY_TRUST_PROXY: '1' }).trustProxy).toBe(true)
     expect(() => loadConfig({ RELAY_TRUST_PROXY: 'maybe' })).toThrow(/^RELAY_TRUST_PROXY: /)
+  })
+})
+
+describe('RELAY_SANDBOX_TOKEN_TTL', () => {
+  it('is 3600 s by default and accepts short lifetimes for tests', () => {
+    expect(loadConfig({}).sandboxTokenTtl).toBe(3600)
+    expect(loadConfig({ RELAY_SANDBOX_TOKEN_TTL: '' }).sandboxTokenTtl).toBe(3600)
+    expect(loadConfig({ RELAY_SANDBOX_TOKEN_TTL: '20' }).sandboxTokenTtl).toBe(20)
+    expect(loadConfig({ RELAY_SANDBOX_TOKEN_TTL: '86400' }).sandboxTokenTtl).toBe(86400)
   })
 })

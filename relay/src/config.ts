@@ -46,6 +46,11 @@ export interface RelayConfig {
   /** Ports of the sandbox's IdP and SMTP server (RELAY_SANDBOX_IDP_PORT / _SMTP_PORT; 0 = any). */
   sandboxIdpPort?: number
   sandboxSmtpPort?: number
+  /**
+   * Lifetime in seconds of the sandbox's access tokens (RELAY_SANDBOX_TOKEN_TTL, default 3600 as
+   * Entra's typical 60–90 minutes); short values let tests watch renewal and expiry happen.
+   */
+  sandboxTokenTtl: number
   maxMessageBytes: number
   rateLimitPerMinute: number
   dataDir: string
@@ -174,6 +179,8 @@ const EnvSchema = z.object({
     .transform((v) => v === '1' || v === 'true'),
   RELAY_SANDBOX_IDP_PORT: integer(0, 65535, -1),
   RELAY_SANDBOX_SMTP_PORT: integer(0, 65535, -1),
+  // At least 10 s: the page renews at 80 % of a short token's life and needs time to do it.
+  RELAY_SANDBOX_TOKEN_TTL: integer(10, 86_400, 3600),
   RELAY_MAX_MESSAGE_BYTES: integer(1024, MAX_MESSAGE_BYTES_CEILING, DEFAULT_MAX_MESSAGE_BYTES),
   RELAY_RATE_LIMIT: integer(1, 100_000, 30),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
@@ -237,6 +244,7 @@ export function loadConfig(
     trustProxy: v.RELAY_TRUST_PROXY,
     ...(v.RELAY_SANDBOX_IDP_PORT >= 0 && { sandboxIdpPort: v.RELAY_SANDBOX_IDP_PORT }),
     ...(v.RELAY_SANDBOX_SMTP_PORT >= 0 && { sandboxSmtpPort: v.RELAY_SANDBOX_SMTP_PORT }),
+    sandboxTokenTtl: v.RELAY_SANDBOX_TOKEN_TTL,
     maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,
     rateLimitPerMinute: v.RELAY_RATE_LIMIT,
     dataDir: v.RELAY_DATA_DIR,

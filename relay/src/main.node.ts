@@ -32,6 +32,7 @@ if (config.sandbox) {
   const started = await startSandbox({
     dataDir: config.dataDir,
     publicOrigin: config.publicOrigin,
+    accessTokenTtl: config.sandboxTokenTtl,
     ...(config.sandboxIdpPort !== undefined && { idpPort: config.sandboxIdpPort }),
     ...(config.sandboxSmtpPort !== undefined && { smtpPort: config.sandboxSmtpPort }),
   }).catch((err: unknown) => {

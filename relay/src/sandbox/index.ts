@@ -25,8 +25,6 @@ export type { SandboxHandle, SandboxOptions }
 
 /** The relay's options (ports default to 8788 and 8587; 0 picks a free one), plus test knobs. */
 export interface StartOptions extends SandboxOptions {
-  /** Access token lifetime in seconds (default 3600, as Entra's typical 60–90 minutes). */
-  accessTokenTtl?: number
   /** Switches on at start (tests). */
   switches?: Partial<Switches>
 }

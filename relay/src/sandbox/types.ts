@@ -20,6 +20,8 @@ export interface SandboxOptions {
   idpPort?: number
   /** Port of the SMTP submission server (0 = any free port); the sandbox's default if absent. */
   smtpPort?: number
+  /** Access token lifetime in seconds (RELAY_SANDBOX_TOKEN_TTL; default 3600, as Entra). */
+  accessTokenTtl?: number
 }
 
 export interface SandboxHandle {
