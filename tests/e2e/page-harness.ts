@@ -55,7 +55,8 @@ export interface PageEnv {
   stop(): Promise<void>
 }
 
-export async function startPageEnv(): Promise<PageEnv> {
+/** `extraEnv`: more relay variables, e.g. `RELAY_SANDBOX_TOKEN_TTL` for short-lived tokens. */
+export async function startPageEnv(extraEnv: Record<string, string> = {}): Promise<PageEnv> {
   ensureBuilt()
   const dataDir = await mkdtemp(join(tmpdir(), 'mailkey-page-e2e-'))
   const port = await freePort()
@@ -69,6 +70,7 @@ export async function startPageEnv(): Promise<PageEnv> {
       RELAY_DATA_DIR: dataDir,
       RELAY_SANDBOX_IDP_PORT: String(await freePort()),
       RELAY_SANDBOX_SMTP_PORT: String(await freePort()),
+      ...extraEnv,
     },
   })
   const browser = await launchChromium()
