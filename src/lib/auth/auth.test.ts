@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { AuthFailure } from './errors.ts'
 import { accountName, bytesToBase64Url, decodeJwt, halfHash } from './jwt.ts'
-import { next, renewAt, timeLeft, type Account, type AuthState } from './machine.ts'
+import { next, renewAt, renewIsDue, timeLeft, type Account, type AuthState } from './machine.ts'
 import { fromMsalError, msalConfig } from './msal.ts'
 import { authorizeUrl, canonicalEndpoint, codeChallenge, isOurAuthResponse, randomString } from './oauth.ts'
 import { closedIsReliable, watchClosed } from './popup.ts'
@@ -48,6 +48,16 @@ describe('state machine', () => {
     expect(renewAt(60_000, 0)).toBe(48_000)
     expect(timeLeft(125_999, 0)).toEqual({ m: 2, s: 5 })
     expect(timeLeft(0, 5)).toEqual({ m: 0, s: 0 })
+  })
+
+  it('renews when due, also after expiry, never implicit, running or failed renewals', () => {
+    expect(renewIsDue({ kind: 'signedIn', ...acct }, 8_000, 8_000)).toBe(true)
+    expect(renewIsDue({ kind: 'signedIn', ...acct }, 7_999, 8_000)).toBe(false)
+    expect(renewIsDue({ kind: 'expired', ...acct }, 60_000, 8_000)).toBe(true)
+    expect(renewIsDue({ kind: 'renewing', ...acct }, 60_000, 8_000)).toBe(false)
+    const failed: AuthState = { kind: 'failed', mode: 'web-secret', problem: 'x' }
+    expect(renewIsDue(failed, 60_000, 8_000)).toBe(false)
+    expect(renewIsDue({ kind: 'expired', ...acct, mode: 'implicit' }, 60_000, 8_000)).toBe(false)
   })
 })
 

@@ -73,6 +73,18 @@ export function renewAt(expiresAt: number, now: number): number {
   return life > RENEW_BEFORE_MS * 2 ? expiresAt - RENEW_BEFORE_MS : now + Math.max(0, life * 0.8)
 }
 
+/**
+ * True when the token of `state` is to be renewed at `now`, its renewal being due at `due`: the
+ * mode can renew (not implicit), no renewal is running or failed, and the time has come. The
+ * one-second clock asks this too, because a renewal timer can fire late: background tabs throttle
+ * timers, and a computer waking from sleep may run them later by the time it slept, when the
+ * token has already run out (then `expired` is renewed as well).
+ */
+export function renewIsDue(state: AuthState, now: number, due: number): boolean {
+  const held = state.kind === 'signedIn' || state.kind === 'expired'
+  return held && state.mode !== 'implicit' && now >= due
+}
+
 /** Whole minutes and seconds left, never negative. */
 export function timeLeft(expiresAt: number, now: number): { m: number; s: number } {
   const total = Math.max(0, Math.floor((expiresAt - now) / 1000))

@@ -8,7 +8,7 @@
  */
 import type { Settings } from '../settings/model.ts'
 import { AuthFailure } from './errors.ts'
-import { next, renewAt, type AuthEvent, type AuthState } from './machine.ts'
+import { next, renewAt, renewIsDue, type AuthEvent, type AuthState } from './machine.ts'
 import { openPopup } from './popup.ts'
 import { redirectUriFor } from './redirect.ts'
 import type { TokenSet } from './tokens.ts'
@@ -38,6 +38,10 @@ export class AuthSession {
   #abort: AbortController | undefined
   #clock: ReturnType<typeof setInterval> | undefined
   #renewTimer: ReturnType<typeof setTimeout> | undefined
+  /** When the token held is to be renewed (epoch ms); never for implicit. */
+  #renewDue = Infinity
+  /** The renewal running, shared by everyone who asks meanwhile. */
+  #renewal: Promise<void> | undefined
 
   #send(event: AuthEvent): void {
     this.state = next(this.state, event)
@@ -192,18 +196,34 @@ export class AuthSession {
       this.now = Date.now()
       const st = this.state
       if (st.kind === 'signedIn' && this.now >= st.expiresAt) this.#send({ type: 'expire' })
+      // Catches up a renewal timer that fired late (throttled background tab, sleep).
+      if (renewIsDue(this.state, this.now, this.#renewDue)) void this.renew()
     }, 1000)
   }
 
   #scheduleRenew(): void {
     clearTimeout(this.#renewTimer)
+    this.#renewDue = Infinity
     const t = this.#token
     if (!t || this.state.kind !== 'signedIn' || this.state.mode === 'implicit') return
-    this.#renewTimer = setTimeout(() => void this.renew(), renewAt(t.expiresAt, Date.now()) - Date.now())
+    this.#renewDue = renewAt(t.expiresAt, Date.now())
+    this.#renewTimer = setTimeout(() => void this.renew(), this.#renewDue - Date.now())
   }
 
-  /** Renews the token now (spa-pkce through MSAL's silent call, web-secret through the relay). */
-  async renew(): Promise<void> {
+  /**
+   * Renews the token now (spa-pkce through MSAL's silent call, web-secret through the relay).
+   * One renewal at a time: a test send during the timed renewal waits for it rather than
+   * redeeming the same refresh token twice, which a rotating provider answers by revoking the
+   * grant (RFC 9700 §4.14.2, refresh token reuse detection).
+   */
+  renew(): Promise<void> {
+    this.#renewal ??= this.#renewOnce().finally(() => {
+      this.#renewal = undefined
+    })
+    return this.#renewal
+  }
+
+  async #renewOnce(): Promise<void> {
     const s = this.#settings
     const t = this.#token
     if (!s || !t || s.tokenMode === 'implicit') return
@@ -213,10 +233,19 @@ export class AuthSession {
         s.tokenMode === 'web-secret'
           ? await import('./hybrid.ts').then((m) => m.refreshWebSecret(s, t))
           : await this.#loadMsal().then((m) => m.signInMsal(s, false))
+      // Signed out (or signing in anew) meanwhile: the answer belongs to no session any more,
+      // and must not bring its refresh token back into sessionStorage.
+      if (this.#superseded(t)) return
       this.#accept(s, tokens)
     } catch (e) {
+      if (this.#superseded(t)) return
       this.#send({ type: 'fail', problem: e })
     }
+  }
+
+  /** True when the token `t` being renewed was given up (sign-out) or is being replaced. */
+  #superseded(t: TokenSet): boolean {
+    return this.#token !== t || this.state.kind === 'signedOut' || this.state.kind === 'signingIn'
   }
 
   /**
@@ -241,6 +270,7 @@ export class AuthSession {
     this.#settings = undefined
     clearInterval(this.#clock)
     clearTimeout(this.#renewTimer)
+    this.#renewDue = Infinity
     try {
       sessionStorage.removeItem(REFRESH_KEY)
     } catch {
