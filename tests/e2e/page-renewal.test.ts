@@ -11,7 +11,15 @@
 import { createHash } from 'node:crypto'
 import type { Page, Request } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openPage, sendTest, signIn, startPageEnv, USERS, useSandbox, type PageEnv } from './page-harness.ts'
+import {
+  openPage,
+  sendTest,
+  signIn,
+  startPageEnv,
+  USERS,
+  useSandbox,
+  type PageEnv,
+} from './page-harness.ts'
 
 /** Seconds: long enough to sign in and send once before renewal, short enough to wait for. */
 const TOKEN_TTL_S = 40
@@ -29,7 +37,7 @@ afterAll(async () => {
   await env?.stop()
 })
 
-/** The bearer tokens of the page's POST /api/send requests, as SHA-256 digests (never the token). */
+/** The bearer tokens of the page's POST /api/send requests, as SHA-256 digests, never in clear. */
 function watchSentTokens(page: Page): string[] {
   const digests: string[] = []
   page.on('request', (r: Request) => {
@@ -46,7 +54,9 @@ async function signedInText(page: Page): Promise<string> {
   return (await page.locator('#signin-status').textContent()) ?? ''
 }
 
-describe.each(['spa-pkce', 'web-secret'] as const)('token mode %s with short-lived tokens', (mode) => {
+const RENEWABLE = ['spa-pkce', 'web-secret'] as const
+
+describe.each(RENEWABLE)('token mode %s with short-lived tokens', (mode) => {
   it(
     'renews before expiry without a popup and sends with the renewed token',
     async () => {
@@ -102,13 +112,17 @@ describe('token mode implicit with short-lived tokens', () => {
 
       await page.waitForSelector('#signin-status[data-state=expired]', { timeout: WAIT_MS })
       const status = page.locator('#signin-status')
-      expect(await status.textContent()).toContain('implicit 方式は更新できないため、もう一度 [認証] を押してください')
+      expect(await status.textContent()).toContain(
+        'implicit 方式は更新できないため、もう一度 [認証] を押してください'
+      )
       expect(await page.locator('#signin-countdown').count()).toBe(0)
       expect(await page.locator('#signin').isEnabled()).toBe(true)
 
-      // A send with the expired token is refused in the page and diagnosed; the relay never sees it.
+      // A send with the expired token is refused and diagnosed in the page: no request leaves.
       expect(await sendTest(page)).toBe('failed')
-      expect(await page.locator('#send-status').textContent()).toContain('implicit 方式のトークンは更新できません')
+      expect(await page.locator('#send-status').textContent()).toContain(
+        'implicit 方式のトークンは更新できません'
+      )
       expect(sent).toHaveLength(0)
 
       // Signing in again gives a fresh token that sends.
