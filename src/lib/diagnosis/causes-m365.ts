@@ -63,7 +63,10 @@ export const M365_CAUSES: readonly Cause[] = [
     relay: ['SENDER_REJECTED'],
     what: { ja: '送信元アドレスとしての送信が拒否されました (SendAsDenied)。', en: 'Sending as the From address was denied (SendAsDenied).' },
     cause: { ja: 'サインインした利用者には、この送信元メールアドレスとして送信する権限 (Send As) がありません。', en: 'The signed-in user has no Send As permission for this From address.' },
-    fix: { ja: '送信元メールアドレスをサインインした利用者のアドレスにするか、Exchange 管理センターでそのメールボックスの「代理送信 (Send As)」権限を与えます。', en: "Use the signed-in user's address as the From address, or grant Send As on that mailbox in the Exchange admin center." },
+    fix: {
+      ja: '送信元メールアドレスをサインインした利用者のアドレスにするか、Exchange 管理センターでそのメールボックスの「送信者として送信 (Send As)」権限をサインインする利用者に与えます。共有メールボックスから送るときは、権限を持つ利用者としてサインインし、送信元に共有メールボックスのアドレスを入れます (共有メールボックス自身ではサインインしません)。',
+      en: "Use the signed-in user's address as the From address, or grant the signed-in user Send As on that mailbox in the Exchange admin center. To send from a shared mailbox, sign in as a user who has Send As on it and put the shared mailbox's address in From (do not sign in as the shared mailbox).",
+    },
     step: 'mail-settings',
   },
   {
