@@ -18,6 +18,11 @@ export function ehloReply(...keywords: string[]): string {
   return lines.map((l, i) => `250${i === lines.length - 1 ? ' ' : '-'}${l}\r\n`).join('')
 }
 
+/** The bytes the client writes for the default `options()`: envelope lines and message. */
+export const MAIL = 'MAIL FROM:<from@example.com>\r\n'
+export const RCPT = 'RCPT TO:<to@example.com>\r\n'
+export const BODY = 'Subject: t\r\n\r\nhi\r\n'
+
 /** Options for a plain, unauthenticated send to the scripted peer on `port`. */
 export function options(port: number, extra: Partial<SendOptions> = {}): SendOptions {
   return {
@@ -27,7 +32,7 @@ export function options(port: number, extra: Partial<SendOptions> = {}): SendOpt
     security: 'none',
     auth: { type: 'none' },
     envelope: { from: 'from@example.com', to: ['to@example.com'] },
-    message: enc('Subject: t\r\n\r\nhi\r\n'),
+    message: enc(BODY),
     clientName: CLIENT,
     ...extra,
   }

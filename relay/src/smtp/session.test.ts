@@ -1,17 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BODY,
   CLIENT,
   ehloReply,
   enc,
   GREETING,
+  MAIL,
   options,
+  RCPT,
   runScript as run,
 } from '../../../tests/helpers/smtp-peer-kit.ts'
 import { sendMail } from './index.ts'
-
-const MAIL = 'MAIL FROM:<from@example.com>\r\n'
-const RCPT = 'RCPT TO:<to@example.com>\r\n'
-const BODY = 'Subject: t\r\n\r\nhi\r\n'
 
 describe('greeting and EHLO', () => {
   it('sends one command per round trip without PIPELINING, QUIT with the final dot', async () => {

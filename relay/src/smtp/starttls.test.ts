@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import {
+  BODY,
   CLIENT,
   ehloReply,
   GREETING,
+  MAIL,
+  RCPT,
   runScript as run,
 } from '../../../tests/helpers/smtp-peer-kit.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../tls/certs.ts'
 import { SmtpError } from './index.ts'
-
-const MAIL = 'MAIL FROM:<from@example.com>\r\n'
-const RCPT = 'RCPT TO:<to@example.com>\r\n'
-const BODY = 'Subject: t\r\n\r\nhi\r\n'
 
 describe('STARTTLS', () => {
   const ca = createCertificateAuthority('session test CA')
