@@ -6,6 +6,7 @@
  */
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import {
   concretePortOrExit,
@@ -18,6 +19,7 @@ import {
   sandboxFailure,
   withSandbox,
 } from './http/boot.ts'
+import { lingeringClose } from './http/linger.ts'
 import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
 import { sendMail } from './smtp/index.ts'
@@ -58,6 +60,9 @@ const server = serve({ fetch: app.fetch, hostname: config.host, port: config.por
   console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
   if (sandbox) console.log(sandboxWelcome(config.publicOrigin, sandbox.info, config.dataDir))
 })
+
+// An answer given before the request body was read (413 …) must reach a client still sending.
+lingeringClose(server as Server)
 
 server.on('error', (err) => {
   console.error(listenFailure(config.host, config.port, err))
