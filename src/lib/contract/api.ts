@@ -25,6 +25,11 @@ export const ERROR_STATUS = {
   TIMEOUT: 504,
   TOKEN_ENDPOINT_ERROR: 502,
   INTERNAL: 500,
+  // The gateway's codes (shared/GATEWAY.md; also `GATEWAY_ERROR_STATUS` in gateway.ts).
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS
