@@ -1,14 +1,87 @@
 /**
- * The engine's `SmtpError` in the contract's words: the code the engine chose (or the one the
- * Microsoft 365 table prefers for that reply), an English message and hint, the server's reply
- * as `smtp`, and the redacted transcript.
+ * The engine's `SmtpError` in the contract's words, decided here and nowhere else: the contract
+ * code for the engine's SMTP facts (stage, kind, reply) or the one the Microsoft 365 table
+ * prefers for that reply, an English message and hint, the server's reply as `smtp`, and the
+ * redacted transcript. The engine itself knows nothing of HTTP.
  *
  * @module
  */
-import type { ErrorCode } from '../../../src/lib/contract/api.ts'
+import type {
+  ErrorCode,
+  SendAuth as ContractSendAuth,
+  Security as ContractSecurity,
+  Timings as ContractTimings,
+  TranscriptLine as ContractTranscriptLine,
+} from '../../../src/lib/contract/api.ts'
 import { explainSmtpReply } from '../../../src/lib/contract/m365.ts'
-import type { SmtpErrorInfo } from '../smtp/types.ts'
+import { SmtpError } from '../smtp/index.ts'
+import type {
+  SendAuth,
+  Security,
+  SmtpErrorInfo,
+  Timings,
+  TranscriptLine,
+} from '../smtp/types.ts'
 import { ApiError } from './errors.ts'
+
+/**
+ * The contract's request values go to the engine as they are, and the engine's timings and
+ * transcript come back into answers as they are: the two sides' types must agree (checked by
+ * tsc, here, where both are known).
+ */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const agree: [
+  Same<ContractSendAuth, SendAuth>,
+  Same<ContractSecurity, Security>,
+  Same<ContractTimings, Timings>,
+  Same<ContractTranscriptLine, TranscriptLine>,
+] = [true, true, true, true]
+void agree
+
+/** The contract's code for the engine's failure. */
+export function apiCodeFor(err: Pick<SmtpErrorInfo, 'stage' | 'kind' | 'reply'>): ErrorCode {
+  const { stage, kind, reply } = err
+  switch (kind) {
+    case 'timeout':
+    case 'aborted':
+      return 'TIMEOUT'
+    case 'protocol':
+      // Data injected after the STARTTLS 220: TLS could not be set up safely.
+      return stage === 'starttls' ? 'TLS_FAILED' : 'INTERNAL'
+    case 'local':
+      return 'INTERNAL'
+    case 'tls':
+      return 'TLS_FAILED'
+    case 'socket':
+      return stage === 'tls' ? 'TLS_FAILED' : 'CONNECTION_FAILED'
+    case 'unavailable':
+      if (stage === 'starttls') return 'STARTTLS_UNAVAILABLE'
+      if (stage === 'auth') return 'AUTH_MECHANISM_UNAVAILABLE'
+      return 'MESSAGE_REJECTED'
+    case 'reply':
+      switch (stage) {
+        case 'connect':
+        case 'greeting':
+        case 'ehlo':
+          return 'CONNECTION_FAILED'
+        case 'tls':
+          return 'TLS_FAILED'
+        case 'starttls':
+          return 'STARTTLS_UNAVAILABLE'
+        case 'auth':
+          // RFC 4954 §6: 504 = mechanism not supported; everything else is a refusal.
+          return reply?.code === 504 ? 'AUTH_MECHANISM_UNAVAILABLE' : 'AUTH_FAILED'
+        case 'mail':
+          return 'SENDER_REJECTED'
+        case 'rcpt':
+          return 'RECIPIENT_REJECTED'
+        case 'data':
+          return 'MESSAGE_REJECTED'
+        case 'quit':
+          return 'INTERNAL'
+      }
+  }
+}
 
 const SMTP_AUTH_STEP =
   'Microsoft 365 admin center > Users > Active users > (the sender) > Mail > Manage email apps > Authenticated SMTP'
@@ -68,13 +141,9 @@ const SILENT_GREETING = {
     'Check SSL: port 465 expects SSL/TLS from the first byte, port 587 StartTLS (Microsoft 365: smtp.office365.com, 587, StartTLS). Otherwise a firewall may be dropping the connection.',
 }
 
-/** An error thrown by the engine (`SmtpError`), recognised by shape so the relay needs no class. */
-export function isSmtpError(err: unknown): err is Error & SmtpErrorInfo {
-  return (
-    err instanceof Error &&
-    typeof (err as Partial<SmtpErrorInfo>).apiCode === 'string' &&
-    Array.isArray((err as Partial<SmtpErrorInfo>).transcript)
-  )
+/** An error thrown by the engine. */
+export function isSmtpError(err: unknown): err is SmtpError {
+  return err instanceof SmtpError
 }
 
 const ENHANCED_PREFIX = /^[245]\.\d{1,3}\.\d{1,3}\s*/
@@ -96,7 +165,7 @@ function challenge(err: SmtpErrorInfo): string {
   return ` The server answered${st ? ` status ${st}` : ''}${sc ? ` for scope ${sc}` : ''}.`
 }
 
-export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
+export function smtpErrorToApi(err: SmtpError): ApiError {
   const reply = err.reply
   const smtp = reply && {
     code: reply.code,
@@ -104,7 +173,7 @@ export function smtpErrorToApi(err: Error & SmtpErrorInfo): ApiError {
     text: reply.lines.join(' ').replace(ENHANCED_PREFIX, ''),
   }
   const explained = reply && explainSmtpReply(reply)
-  const code: ErrorCode = explained?.apiCode ?? err.apiCode
+  const code: ErrorCode = explained?.apiCode ?? apiCodeFor(err)
   const generic = (code === 'TIMEOUT' && err.stage === 'greeting' ? SILENT_GREETING : undefined) ??
     GENERIC[code] ?? { message: 'The send failed.', hint: 'See the transcript.' }
   // Without a reply, the engine's message carries the socket or TLS detail (ECONNREFUSED,

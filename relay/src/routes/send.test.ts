@@ -7,6 +7,7 @@ import { ErrorBody, SendSuccess } from '../../../src/lib/contract/api.ts'
 import { type SmtpPeer, startSmtpPeer } from '../../../tests/helpers/smtp-peer.ts'
 import type { AppDeps } from '../app.ts'
 import { postJson, testApp } from '../testing.ts'
+import { SmtpError } from '../smtp/index.ts'
 
 /** A reply error as smtp-server sends it: `${responseCode} ${message}`. */
 const reply = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code })
@@ -333,9 +334,10 @@ describe('POST /api/send', () => {
       resolveHost: async () => ['192.168.1.1', '52.96.1.2'],
       sendMail: async (o) => {
         connected.push(`${o.host}@${o.connectAddress}`)
-        throw Object.assign(new Error('refused (ECONNREFUSED)'), {
-          apiCode: 'CONNECTION_FAILED',
-          transcript: [],
+        throw new SmtpError({
+          stage: 'connect',
+          kind: 'socket',
+          message: 'connect ECONNREFUSED',
         })
       },
     })

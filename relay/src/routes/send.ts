@@ -50,8 +50,8 @@ async function firstReachable(
     try {
       return await send(address)
     } catch (err) {
-      const unreachable = isSmtpError(err) && err.stage === 'connect' &&
-        err.apiCode === 'CONNECTION_FAILED'
+      // A TCP connection that could not be made: nothing was said to this address.
+      const unreachable = isSmtpError(err) && err.stage === 'connect' && err.kind === 'socket'
       if (!unreachable) throw err
       failure = err
     }

@@ -75,7 +75,8 @@ describe('AUTH XOAUTH2', () => {
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toBeInstanceOf(SmtpError)
     expect(result).toMatchObject({
-      apiCode: 'AUTH_FAILED',
+      kind: 'reply',
+      transient: false,
       stage: 'auth',
       command: 'AUTH XOAUTH2 ****',
       reply: {
@@ -103,14 +104,14 @@ describe('AUTH XOAUTH2', () => {
     expectNoSecret(result, TOKEN)
   })
 
-  it('fails with AUTH_MECHANISM_UNAVAILABLE when the server does not offer it', async () => {
+  it('fails as unavailable at auth when the server does not offer it', async () => {
     peer = await scriptedPeer([{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, {
       s: ehloReply('AUTH LOGIN PLAIN'),
     }])
     const result = await sendMail(options(peer.port, { auth: xoauth2, allowPlaintextAuth: true }))
       .catch((e: unknown) => e)
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'AUTH_MECHANISM_UNAVAILABLE', stage: 'auth' })
+    expect(result).toMatchObject({ kind: 'unavailable', stage: 'auth', transient: false })
     expect((result as Error).message).toContain('LOGIN, PLAIN')
   })
 
@@ -146,7 +147,8 @@ describe('AUTH OAUTHBEARER (RFC 7628)', () => {
     ])
     expect(outcome.ok).toBe(true)
     expect(result).toMatchObject({
-      apiCode: 'AUTH_FAILED',
+      kind: 'reply',
+      stage: 'auth',
       saslChallenge: { status: 'invalid_token' },
     })
     expectNoSecret(result, TOKEN, IR)
@@ -166,11 +168,11 @@ describe('AUTH PLAIN and LOGIN', () => {
     expectNoSecret(result, PASSWORD, PLAIN_IR)
   })
 
-  it('PLAIN: a refusal is AUTH_FAILED', async () => {
+  it('PLAIN: a refusal is a reply failure at auth', async () => {
     const { result } = await run(plain, [{ c: `AUTH PLAIN ${PLAIN_IR}\r\n` }, {
       s: '535 5.7.139 Authentication unsuccessful, basic authentication is disabled\r\n',
     }])
-    expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', reply: { enhanced: '5.7.139' } })
+    expect(result).toMatchObject({ kind: 'reply', stage: 'auth', reply: { enhanced: '5.7.139' } })
     expectNoSecret(result, PASSWORD, PLAIN_IR)
   })
 
@@ -204,7 +206,7 @@ describe('AUTH PLAIN and LOGIN', () => {
       { s: '501 5.7.0 Authentication aborted\r\n' },
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', reply: { code: 501 } })
+    expect(result).toMatchObject({ kind: 'reply', stage: 'auth', reply: { code: 501 } })
     expect((result as Error).message).toContain('aborted by the client')
   })
 
@@ -216,6 +218,6 @@ describe('AUTH PLAIN and LOGIN', () => {
       { s: '501 aborted\r\n' },
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'AUTH_FAILED', stage: 'auth' })
+    expect(result).toMatchObject({ kind: 'reply', stage: 'auth' })
   })
 })

@@ -7,10 +7,10 @@
  */
 import { Buffer } from 'node:buffer'
 import { Extensions } from './ehlo.ts'
-import { type FailureKind, formatReply, SmtpError } from './errors.ts'
+import { formatReply, SmtpError } from './errors.ts'
 import { base64, type SaslMechanism } from './sasl/index.ts'
 import type { Transcript } from './transcript.ts'
-import type { Reply, Stage, Timeouts } from './types.ts'
+import type { FailureKind, Reply, Stage, Timeouts } from './types.ts'
 import { type TimeoutName, type TlsParams, type Wire, WireError } from './wire.ts'
 
 /** If the server keeps sending challenges, something is wrong (as smtplib's _MAXCHALLENGE). */
@@ -42,6 +42,11 @@ export class Session {
   resetOwed = false
   /** The letters `RSET` are on the wire without their line end; the next write ends the line. */
   #resetHeld = false
+  /**
+   * The message's bytes are on the wire and the server's verdict on them (the reply to the final
+   * dot or to BDAT LAST) has not been read: a failure now may follow an acceptance.
+   */
+  #verdictOwed = false
 
   constructor(wire: Wire, timeouts: Timeouts, transcript: Transcript) {
     this.wire = wire
@@ -61,6 +66,7 @@ export class Session {
     for (const item of items) {
       if (typeof item !== 'string' && 'bytes' in item) {
         parts.push(item.bytes)
+        this.#verdictOwed = true
         for (const log of item.log) this.transcript.client(log)
         continue
       }
@@ -83,9 +89,12 @@ export class Session {
   ): Promise<Reply> {
     try {
       // Scrubbed: a server could echo a credential back in its reply text.
-      return this.transcript.scrubReply(
+      const reply = this.transcript.scrubReply(
         await this.wire.read(this.timeouts[timeoutOf[timeout]], timeout)
       )
+      // The verdict on the message is the one reply read with the end-of-data timeout.
+      if (timeout === 'dataEnd') this.#verdictOwed = false
+      return reply
     } catch (e) {
       throw this.fromWire(stage, command, e)
     }
@@ -124,7 +133,7 @@ export class Session {
 
   /**
    * STARTTLS (RFC 3207), then EHLO again. Never falls back to clear text: a server that does not
-   * offer it, or refuses it, ends the send with STARTTLS_UNAVAILABLE.
+   * offer it, or refuses it, ends the send at the starttls stage.
    */
   async startTls(params: TlsParams, name: string): Promise<void> {
     if (!this.ext.has('STARTTLS')) {
@@ -254,6 +263,7 @@ export class Session {
       stage,
       kind,
       message: this.transcript.scrub(message),
+      maybeAccepted: this.#verdictOwed,
       transcript: this.transcript.lines,
     }
     return new SmtpError(Object.assign(init, stripUndefined(extra)))

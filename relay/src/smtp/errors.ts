@@ -1,70 +1,37 @@
 /**
- * The engine's one error type, and the one place where a failure becomes an API.md error code.
+ * The engine's one error type. It states SMTP facts only (stage, kind, reply, transient or
+ * permanent, whether the message may have been accepted); what they mean to an HTTP client is
+ * decided outside the engine (relay/src/http/smtp-errors.ts), and a retry policy reads the same
+ * facts (`isTransient`, `maybeAccepted`).
  *
  * @module
  */
-import type { ErrorCode } from '../../../src/lib/contract/api.ts'
-import type { Reply, SmtpErrorInfo, Stage, TranscriptLine } from './types.ts'
+import type { FailureKind, Reply, SmtpErrorInfo, Stage, TranscriptLine } from './types.ts'
+
+export type { FailureKind }
 
 /**
- * What went wrong, independent of where: `reply` a server refusal, `unavailable` a missing
- * extension (STARTTLS, an AUTH mechanism) or a limit the server advertised, `timeout` a named
- * timeout, `socket` a network error or an early close, `tls` a handshake or certificate failure,
- * `protocol` a malformed or oversized reply or an unsafe server move (STARTTLS injection),
- * `aborted` the caller's signal, `local` a refusal by the engine itself (bad input).
+ * Whether a failure of `kind` (with the server's `reply`, for `kind: 'reply'`) may pass if the
+ * same send is tried again later. RFC 5321 §4.2.1: a 4yz reply is a transient negative
+ * completion, a 5yz reply a permanent one; 421 is the server closing the channel for a
+ * temporary reason (§3.8). Below the replies: timeouts, network failures and the caller's abort
+ * are transient (§4.5.4.1 retries on connection failure); a missing extension, a certificate
+ * the client will not trust, a server that breaks the grammar and the engine's own refusals
+ * will be the same next time.
  */
-export type FailureKind =
-  | 'reply'
-  | 'unavailable'
-  | 'timeout'
-  | 'socket'
-  | 'tls'
-  | 'protocol'
-  | 'aborted'
-  | 'local'
-
-/** The contract's code for a failure at `stage`. The only mapping in the engine. */
-export function apiCodeFor(stage: Stage, kind: FailureKind, reply?: Reply): ErrorCode {
+export function isTransientFailure(kind: FailureKind, reply?: Reply): boolean {
   switch (kind) {
-    case 'timeout':
-      return 'TIMEOUT'
-    case 'aborted':
-      return 'TIMEOUT'
-    case 'protocol':
-      // Data injected after the STARTTLS 220: TLS could not be set up safely.
-      return stage === 'starttls' ? 'TLS_FAILED' : 'INTERNAL'
-    case 'local':
-      return 'INTERNAL'
-    case 'tls':
-      return 'TLS_FAILED'
-    case 'socket':
-      return stage === 'tls' ? 'TLS_FAILED' : 'CONNECTION_FAILED'
-    case 'unavailable':
-      if (stage === 'starttls') return 'STARTTLS_UNAVAILABLE'
-      if (stage === 'auth') return 'AUTH_MECHANISM_UNAVAILABLE'
-      return 'MESSAGE_REJECTED'
     case 'reply':
-      switch (stage) {
-        case 'connect':
-        case 'greeting':
-        case 'ehlo':
-          return 'CONNECTION_FAILED'
-        case 'tls':
-          return 'TLS_FAILED'
-        case 'starttls':
-          return 'STARTTLS_UNAVAILABLE'
-        case 'auth':
-          // RFC 4954 §6: 504 = mechanism not supported; everything else is a refusal.
-          return reply?.code === 504 ? 'AUTH_MECHANISM_UNAVAILABLE' : 'AUTH_FAILED'
-        case 'mail':
-          return 'SENDER_REJECTED'
-        case 'rcpt':
-          return 'RECIPIENT_REJECTED'
-        case 'data':
-          return 'MESSAGE_REJECTED'
-        case 'quit':
-          return 'INTERNAL'
-      }
+      return reply !== undefined && reply.code >= 400 && reply.code < 500
+    case 'timeout':
+    case 'socket':
+    case 'aborted':
+      return true
+    case 'unavailable':
+    case 'tls':
+    case 'protocol':
+    case 'local':
+      return false
   }
 }
 
@@ -77,6 +44,8 @@ export interface SmtpErrorInit {
   saslChallenge?: unknown
   /** Which named timeout fired, for `kind: 'timeout'`. */
   timeout?: string
+  /** The whole message was on the wire without a verdict read (see `SmtpErrorInfo`). */
+  maybeAccepted?: boolean
   transcript?: TranscriptLine[]
   cause?: unknown
 }
@@ -87,8 +56,9 @@ export interface SmtpErrorInit {
  */
 export class SmtpError extends Error implements SmtpErrorInfo {
   readonly stage: Stage
-  readonly apiCode: ErrorCode
   readonly kind: FailureKind
+  readonly transient: boolean
+  readonly maybeAccepted: boolean
   readonly command?: string
   readonly reply?: Reply
   readonly saslChallenge?: unknown
@@ -100,13 +70,25 @@ export class SmtpError extends Error implements SmtpErrorInfo {
     this.name = 'SmtpError'
     this.stage = init.stage
     this.kind = init.kind
-    this.apiCode = apiCodeFor(init.stage, init.kind, init.reply)
+    this.transient = isTransientFailure(init.kind, init.reply)
+    // A refusal is a verdict: a server that answered the message with a reply did not take it.
+    this.maybeAccepted = init.maybeAccepted === true && init.kind !== 'reply'
     if (init.command !== undefined) this.command = init.command
     if (init.reply !== undefined) this.reply = init.reply
     if (init.saslChallenge !== undefined) this.saslChallenge = init.saslChallenge
     if (init.timeout !== undefined) this.timeout = init.timeout
     this.transcript = init.transcript ?? []
   }
+}
+
+/** True for an `SmtpError` that may pass if the same send is tried again later. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof SmtpError && err.transient
+}
+
+/** True for an `SmtpError` after which the server may hold the message already. */
+export function maybeAccepted(err: unknown): boolean {
+  return err instanceof SmtpError && err.maybeAccepted
 }
 
 /** `550 5.7.60 Client does not have permissions…`: a reply as one line of text. */

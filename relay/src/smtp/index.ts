@@ -13,13 +13,20 @@
  *     message: built.raw, eightBit: built.eightBit,
  *   })
  * } catch (e) {
- *   if (e instanceof SmtpError) console.log(e.apiCode, e.reply, e.transcript)
+ *   if (e instanceof SmtpError) console.log(e.stage, e.kind, e.reply, e.transient, e.maybeAccepted)
  * }
  *
  * @module
  */
 export { DEFAULT_TIMEOUTS, sendMail } from './send.ts'
-export { apiCodeFor, type FailureKind, formatReply, SmtpError } from './errors.ts'
+export {
+  type FailureKind,
+  formatReply,
+  isTransient,
+  isTransientFailure,
+  maybeAccepted,
+  SmtpError,
+} from './errors.ts'
 export { createPool, type Pool, type PoolOptions } from './pool.ts'
 export { dotStuff, normalizeLineEnds } from './body.ts'
 export type * from './types.ts'

@@ -57,11 +57,12 @@ describe('greeting and EHLO', () => {
     expect(result).toMatchObject({ response: '250 ok' })
   })
 
-  it('fails with CONNECTION_FAILED on a 554 greeting and sends nothing', async () => {
+  it('fails at the greeting on a 554 and sends nothing', async () => {
     const { result, outcome } = await run([{ s: '554 5.3.2 no service\r\n' }])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({
-      apiCode: 'CONNECTION_FAILED',
+      kind: 'reply',
+      transient: false,
       stage: 'greeting',
       reply: { code: 554, enhanced: '5.3.2' },
     })
@@ -124,7 +125,7 @@ describe('envelope and body', () => {
     ])
   })
 
-  it('fails with RECIPIENT_REJECTED when no recipient is accepted, sending no body', async () => {
+  it('fails at RCPT when no recipient is accepted, sending no body', async () => {
     const { result, outcome } = await run([
       { s: GREETING },
       { c: `EHLO ${CLIENT}\r\n` },
@@ -134,13 +135,13 @@ describe('envelope and body', () => {
     ])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({
-      apiCode: 'RECIPIENT_REJECTED',
+      kind: 'reply',
       stage: 'rcpt',
       reply: { code: 550 },
     })
   })
 
-  it('fails with SENDER_REJECTED when MAIL is refused', async () => {
+  it('fails at MAIL when MAIL is refused', async () => {
     const { result } = await run([
       { s: GREETING },
       { c: `EHLO ${CLIENT}\r\n` },
@@ -149,7 +150,8 @@ describe('envelope and body', () => {
       { s: '530 5.7.57 Client not authenticated to send mail\r\n' },
     ])
     expect(result).toMatchObject({
-      apiCode: 'SENDER_REJECTED',
+      kind: 'reply',
+      stage: 'mail',
       reply: { code: 530, enhanced: '5.7.57' },
     })
   })
@@ -164,7 +166,8 @@ describe('envelope and body', () => {
       { end: true },
     ])
     expect(result).toMatchObject({
-      apiCode: 'SENDER_REJECTED',
+      kind: 'reply',
+      stage: 'mail',
       reply: { code: 550, enhanced: '5.7.60' },
     })
   })
@@ -176,9 +179,9 @@ describe('envelope and body', () => {
     )
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({
-      apiCode: 'MESSAGE_REJECTED',
       stage: 'mail',
       kind: 'unavailable',
+      transient: false,
     })
   })
 
@@ -218,9 +221,9 @@ describe('envelope and body', () => {
     }])
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toMatchObject({
-      apiCode: 'MESSAGE_REJECTED',
       stage: 'mail',
       kind: 'unavailable',
+      transient: false,
     })
     expect((result as Error).message).toMatch(/18 bytes.*at most 10/)
   })
@@ -253,6 +256,6 @@ describe('envelope and body', () => {
     const error = await sendMail(
       options(1, { envelope: { from: 'a@example.com\r\nRSET', to: ['b@example.com'] } })
     ).catch((e: unknown) => e)
-    expect(error).toMatchObject({ apiCode: 'INTERNAL', stage: 'mail', kind: 'local' })
+    expect(error).toMatchObject({ stage: 'mail', kind: 'local', transient: false })
   })
 })

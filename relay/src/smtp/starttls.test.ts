@@ -64,7 +64,7 @@ describe('STARTTLS', () => {
     // Not a byte more: no TLS ClientHello, no command.
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
     expect(result).toBeInstanceOf(SmtpError)
-    expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'starttls', kind: 'protocol' })
+    expect(result).toMatchObject({ stage: 'starttls', kind: 'protocol', transient: false })
   })
 
   it('never falls back to clear text when STARTTLS is not offered', async () => {
@@ -73,20 +73,20 @@ describe('STARTTLS', () => {
       { ...tlsOpts, auth: { type: 'plain', user: 'u', password: 'secret-password' } }
     )
     expect(outcome).toEqual({ ok: true, extra: '', tls: false })
-    expect(result).toMatchObject({ apiCode: 'STARTTLS_UNAVAILABLE', stage: 'starttls' })
+    expect(result).toMatchObject({ kind: 'unavailable', stage: 'starttls' })
   })
 
-  it('fails with STARTTLS_UNAVAILABLE when the server refuses STARTTLS', async () => {
+  it('fails at STARTTLS when the server refuses it (454: transient)', async () => {
     const { result } = await run(
       [{ s: GREETING }, { c: `EHLO ${CLIENT}\r\n` }, { s: ehloReply('STARTTLS') }, {
         c: 'STARTTLS\r\n',
       }, { s: '454 4.7.0 TLS not available\r\n' }],
       tlsOpts
     )
-    expect(result).toMatchObject({ apiCode: 'STARTTLS_UNAVAILABLE', reply: { code: 454 } })
+    expect(result).toMatchObject({ kind: 'reply', stage: 'starttls', transient: true, reply: { code: 454 } })
   })
 
-  it('fails with TLS_FAILED when the certificate is not trusted', async () => {
+  it('fails with a TLS failure when the certificate is not trusted', async () => {
     const { result } = await run(
       [
         { s: GREETING },
@@ -99,7 +99,7 @@ describe('STARTTLS', () => {
       { security: 'starttls' },
       { cert }
     )
-    expect(result).toMatchObject({ apiCode: 'TLS_FAILED', stage: 'tls' })
+    expect(result).toMatchObject({ kind: 'tls', stage: 'tls', transient: false })
   })
 
   it('speaks implicit TLS, verifying the name', async () => {

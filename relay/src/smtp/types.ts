@@ -4,17 +4,35 @@
  *
  * @module
  */
-import type {
-  ErrorCode,
-  Security,
-  SendAuth,
-  Timings,
-  TranscriptLine,
-} from '../../../src/lib/contract/api.ts'
-
 import type { Pool } from './pool.ts'
 
-export type { ErrorCode, Security, SendAuth, Timings, TranscriptLine }
+/**
+ * How the connection is secured: STARTTLS on a plain connection (587), implicit TLS from the
+ * first byte (465), or none (only where the caller allows plain text).
+ */
+export type Security = 'starttls' | 'tls' | 'none'
+
+/** The credentials of AUTH (RFC 4954): a SASL mechanism and what it needs, or no AUTH. */
+export type SendAuth =
+  | { type: 'xoauth2'; user: string; accessToken: string }
+  | { type: 'oauthbearer'; user: string; accessToken: string }
+  | { type: 'plain'; user: string; password: string }
+  | { type: 'login'; user: string; password: string }
+  | { type: 'none' }
+
+/** How long the steps of a send took (ms); 0 for a step that did not happen. */
+export interface Timings {
+  connectMs: number
+  tlsMs: number
+  authMs: number
+  totalMs: number
+}
+
+/** One line of the session: `S` server, `C` client (redacted), `I` what the engine did. */
+export interface TranscriptLine {
+  dir: 'S' | 'C' | 'I'
+  line: string
+}
 
 /** One SMTP reply, multi-line replies joined: `lines` hold the text after the code. */
 export interface Reply {
@@ -80,13 +98,50 @@ export interface SendResult {
   timings: Timings
 }
 
-/** Every failure of a send: protocol facts plus the contract's error code, mapped in one place. */
+/**
+ * What went wrong, independent of where: `reply` a server refusal, `unavailable` a missing
+ * extension (STARTTLS, an AUTH mechanism) or a limit the server advertised, `timeout` a named
+ * timeout, `socket` a network error or an early close, `tls` a handshake or certificate failure,
+ * `protocol` a malformed or oversized reply or an unsafe server move (STARTTLS injection),
+ * `aborted` the caller's signal, `local` a refusal by the engine itself (bad input).
+ */
+export type FailureKind =
+  | 'reply'
+  | 'unavailable'
+  | 'timeout'
+  | 'socket'
+  | 'tls'
+  | 'protocol'
+  | 'aborted'
+  | 'local'
+
+/**
+ * Every failure of a send, in SMTP's terms only (no HTTP, no error codes of any API): where it
+ * happened, what kind of failure, the server's reply, whether trying again later may succeed
+ * (RFC 5321 §4.2.1: 4yz transient, 5yz permanent) and whether the server may already have
+ * accepted the message.
+ */
 export interface SmtpErrorInfo {
   stage: Stage
-  apiCode: ErrorCode
+  kind: FailureKind
+  /**
+   * Trying the same send again later may succeed: a 4yz reply (RFC 5321 §4.2.1; 421 included,
+   * the server closing the channel, §3.8), a timeout, a network failure, or the caller's abort.
+   * False for 5yz replies, missing extensions, certificate failures, replies that break the
+   * grammar, and the engine's own refusals.
+   */
+  transient: boolean
+  /**
+   * The whole message was sent and no verdict on it was read (the connection dropped, a timeout,
+   * or a reply that broke the grammar after the end of data): the server may have accepted it
+   * (RFC 5321 §4.1.1.4, §6.1; RFC 1047). Sending it again may deliver it twice.
+   */
+  maybeAccepted: boolean
   command?: string
   reply?: Reply
   /** The decoded JSON of an XOAUTH2/OAUTHBEARER error challenge, when one came. */
   saslChallenge?: unknown
+  /** Which named timeout fired, for `kind: 'timeout'`. */
+  timeout?: string
   transcript: TranscriptLine[]
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SendAuth } from '../../../../src/lib/contract/api.ts'
+import type { SendAuth } from '../types.ts'
 import { login } from './login.ts'
 import { oauthbearer } from './oauthbearer.ts'
 import { plain } from './plain.ts'
