@@ -33,6 +33,8 @@ export class SettingsPage {
   readonly store = settingsStore
   sandbox = $state<SandboxValues | null>(null)
   configLoaded = $state(false)
+  /** The relay's largest message (GET /api/config), to refuse a test attachment before upload. */
+  maxMessageBytes = $state<number | null>(null)
   /** Fields the user has left at least once: their errors show from then on. */
   touched = $state<Partial<Record<keyof Settings, true>>>({})
   /** After an action was tried, every error of its purpose shows. */
@@ -83,6 +85,7 @@ export class SettingsPage {
     if (this.store.migrated) this.notice = { kind: 'ok', key: 'settings.loadedOld' }
     const page = await getConfig()
     this.sandbox = page?.sandbox ?? null
+    this.maxMessageBytes = page?.config.limits.maxMessageBytes ?? null
     this.configLoaded = true
     // Saved sandbox settings follow the running sandbox (its ports change between runs).
     if (this.s.preset === 'sandbox' && this.sandbox) this.setPreset('sandbox')

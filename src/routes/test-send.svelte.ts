@@ -8,6 +8,7 @@ import type { SendSuccess } from '$lib/contract/api.ts'
 import { AuthFailure } from '$lib/auth/errors.ts'
 import type { AuthSession } from '$lib/auth/session.svelte.ts'
 import { PageProblem } from '$lib/diagnosis/problem.ts'
+import { readAttachment } from '$lib/relay/attachment.ts'
 import { sendAuth, testRequest, type Texts } from '$lib/relay/test-message.ts'
 import type { Settings } from '$lib/settings/model.ts'
 
@@ -16,8 +17,11 @@ export class TestSend {
   result = $state<SendSuccess | null>(null)
   problem = $state<unknown>(null)
 
-  /** Sends the test message; `texts` gives the subject and body for the SMTP host. */
-  async run(s: Settings, session: AuthSession, texts: Texts): Promise<void> {
+  /**
+   * Sends the test message; `texts` gives the subject and body for the SMTP host, `file` an
+   * optional attachment (already checked against the relay's limit).
+   */
+  async run(s: Settings, session: AuthSession, texts: Texts, file?: File): Promise<void> {
     this.phase = 'sending'
     this.result = null
     this.problem = null
@@ -32,7 +36,8 @@ export class TestSend {
       }
       // The relay client (and zod, which checks the answer) loads on first use.
       const { postSend } = await import('$lib/relay/client.ts')
-      this.result = await postSend(testRequest(s, sendAuth(s, token), texts))
+      const attachment = file ? await readAttachment(file) : undefined
+      this.result = await postSend(testRequest(s, sendAuth(s, token), texts, attachment))
       this.phase = 'ok'
     } catch (e) {
       this.problem = e

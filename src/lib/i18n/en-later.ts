@@ -51,6 +51,10 @@ export const enLater: LaterMessages = {
     subject: 'mailkey test message ({{time}})',
     body: 'This is a test message sent by mailkey at {{time}}.\n\nIf it arrived, sending through the SMTP server {{host}} with OAuth 2.0 (XOAUTH2) is set up correctly.\n\n-- \nmailkey',
     bodyPlain: 'This is a test message sent by mailkey at {{time}}.\n\nIf it arrived, sending through the SMTP server {{host}} is set up correctly.\n\n-- \nmailkey',
+    attachment: 'Attachment (optional: try the size of a scanned PDF, for example)',
+    attachmentSize: '{{name}} ({{size}} MB)',
+    attachmentClear: 'Remove the attachment',
+    attachmentTooLarge: "This file ({{size}} MB) is over this relay's limit and cannot be sent: {{limit}} MB after encoding, about {{file}} MB as a file (an administrator sets RELAY_MAX_MESSAGE_BYTES; Exchange Online's limit is 35 MB).",
     none: '-',
   },
   diag: {

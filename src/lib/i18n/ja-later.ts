@@ -51,6 +51,10 @@ export const jaLater = {
     subject: 'mailkey テストメール ({{time}})',
     body: 'これは mailkey が {{time}} に送信したテストメールです。\n\nこのメールが届いていれば、SMTP サーバー {{host}} への OAuth 2.0 (XOAUTH2) 送信の設定は正しく動いています。\n\n-- \nmailkey',
     bodyPlain: 'これは mailkey が {{time}} に送信したテストメールです。\n\nこのメールが届いていれば、SMTP サーバー {{host}} への送信の設定は正しく動いています。\n\n-- \nmailkey',
+    attachment: '添付ファイル (任意: スキャンした PDF などの大きさを試せます)',
+    attachmentSize: '{{name}} ({{size}} MB)',
+    attachmentClear: '添付を外す',
+    attachmentTooLarge: 'このファイル ({{size}} MB) はこのリレーの上限を超えるため送れません。上限はエンコード後で {{limit}} MB、ファイルの大きさでは約 {{file}} MB です (管理者が RELAY_MAX_MESSAGE_BYTES で変えられます。Exchange Online の上限は 35 MB です)。',
     none: '-',
   },
   diag: {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { SendAuth, SendRequest } from '../contract/api.ts'
+import type { Attachment, SendAuth, SendRequest } from '../contract/api.ts'
 import type { Settings } from '../settings/model.ts'
 
 export interface Texts {
@@ -28,10 +28,21 @@ export function sendAuth(s: Settings, token?: { token: string; user: string }): 
   }
 }
 
-export function testRequest(s: Settings, auth: SendAuth, texts: Texts): SendRequest {
+export function testRequest(
+  s: Settings,
+  auth: SendAuth,
+  texts: Texts,
+  attachment?: Attachment,
+): SendRequest {
   return {
     smtp: { host: s.host.trim(), port: Number(s.port), security: s.security },
     auth,
-    message: { from: s.from.trim(), to: [s.to.trim()], subject: texts.subject, text: texts.body },
+    message: {
+      from: s.from.trim(),
+      to: [s.to.trim()],
+      subject: texts.subject,
+      text: texts.body,
+      ...(attachment && { attachments: [attachment] }),
+    },
   }
 }
