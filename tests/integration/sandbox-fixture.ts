@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { JSONWebKeySet } from 'jose'
 import { expect } from 'vitest'
-import { startSandbox } from '../../relay/src/sandbox/index.ts'
+import { startSandbox, type StartOptions } from '../../relay/src/sandbox/index.ts'
 import type { SandboxHandle } from '../../relay/src/sandbox/types.ts'
 import { freePort } from '../helpers/ports.ts'
 import { startRelay, type RelayProcess } from '../helpers/relay-process.ts'
@@ -20,6 +20,8 @@ export const TARO = { upn: 'taro@sandbox.mailkey.test', password: 'Sandbox-Taro-
 export const HANAKO = { upn: 'hanako@sandbox.mailkey.test', password: 'Sandbox-Hanako-2026' }
 export const JIRO = { upn: 'jiro@sandbox.mailkey.test', password: 'Sandbox-Jiro-2026' }
 export const SHARED = 'shared@sandbox.mailkey.test'
+/** The scope of an app-only (client credentials) token for Exchange Online SMTP. */
+export const APP_SCOPE = 'https://outlook.office365.com/.default'
 
 export type Info = SandboxHandle['info'] & Record<string, unknown>
 
@@ -37,11 +39,15 @@ export interface Fixture {
   ): Promise<{ browser: Browserish; location: string; params: URLSearchParams; form: Record<string, string> }>
   /** The keys the IdP publishes, found through its discovery document. */
   jwks(): Promise<JSONWebKeySet>
+  /** The Web app's client credentials request (answer as JSON); `form` overrides fields. */
+  appToken(form?: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }>
 }
 
-export async function startFixture(): Promise<Fixture> {
+export async function startFixture(
+  opts: Omit<StartOptions, 'dataDir' | 'publicOrigin'> = {}
+): Promise<Fixture> {
   const dataDir = await mkdtemp(join(tmpdir(), 'mailkey-sandbox-'))
-  const sandbox = await startSandbox({ dataDir, publicOrigin: PUBLIC, idpPort: 0, smtpPort: 0 })
+  const sandbox = await startSandbox({ dataDir, publicOrigin: PUBLIC, idpPort: 0, smtpPort: 0, ...opts })
   const info = sandbox.info as Info
   const authorizeUrl = (params: Record<string, string>) =>
     `${info.authorizeEndpoint}?${new URLSearchParams(params)}`
@@ -93,6 +99,18 @@ export async function startFixture(): Promise<Fixture> {
         scope,
       }
       return { browser, location, params, form }
+    },
+    async appToken(form = {}) {
+      const answer = await new Browserish(sandbox.caPem).request(info.tokenEndpoint, {
+        form: {
+          client_id: info.clientId,
+          client_secret: info.clientSecret,
+          grant_type: 'client_credentials',
+          scope: APP_SCOPE,
+          ...form,
+        },
+      })
+      return { status: answer.status, json: answer.json() }
     },
     async jwks() {
       const b = new Browserish(sandbox.caPem)

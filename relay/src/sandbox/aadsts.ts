@@ -148,7 +148,54 @@ export const AADSTS = {
   accountDisabled: () => [50057, 'invalid_grant', 'The user account is disabled.'] as const,
   badPassword: () =>
     [50126, 'invalid_grant', 'Error validating credentials due to invalid username or password.'] as const,
-  generic: (error: string, description: string) => [90000, error, description] as const,
+  appOnlyScopeNotDefault: (scope: string) =>
+    [
+      1002012,
+      'invalid_scope',
+      `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    ] as const,
+  scopeNotValid: (scope: string) =>
+    [
+      70011,
+      'invalid_scope',
+      `The provided value for the input parameter 'scope' is not valid. The scope ${scope} is not valid.`,
+    ] as const,
+  resourceNotFound: (resource: string, tenant: string) =>
+    [
+      500011,
+      'invalid_resource',
+      `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    ] as const,
+  signInFrequency: (issuedAt: string) =>
+    [
+      70043,
+      'invalid_grant',
+      `The refresh token has expired or is invalid due to sign-in frequency checks by conditional access. The token was issued on ${issuedAt} and the maximum allowed lifetime for this request is 0.`,
+    ] as const,
+  devicePending: () =>
+    [70016, 'authorization_pending', 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.'] as const,
+  /** Entra documents no code of its own for slow_down; the sandbox keeps the device flow's 70016. */
+  deviceSlowDown: (interval: number) =>
+    [
+      70016,
+      'slow_down',
+      `OAuth 2.0 device flow error. Polling too fast: wait at least ${interval} seconds between requests.`,
+    ] as const,
+  deviceExpired: () =>
+    [
+      70020,
+      'expired_token',
+      "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+    ] as const,
+  /** The user chose Cancel on the verification page (the text Entra gives a declined consent). */
+  deviceDeclined: () => [65004, 'authorization_declined', 'User declined to consent to access the app.'] as const,
+  deviceCodeInvalid: () =>
+    [70000, 'invalid_grant', "The provided value for the input parameter 'device_code' is not valid."] as const,
+  generic: (error: string, description: string) => {
+    // An answer that already names its AADSTS code (e.g. 65001 from the sign-in) keeps it.
+    const m = /^AADSTS(\d+): ([\s\S]*)$/.exec(description)
+    return m ? ([Number(m[1]), error, m[2] ?? ''] as const) : ([90000, error, description] as const)
+  },
 }
 
 export type AadstsTuple = readonly [number, string, string]

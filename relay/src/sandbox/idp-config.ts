@@ -5,16 +5,17 @@
  *
  * @module
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
 import { errors, interactionPolicy, type KoaContext } from 'oidc-provider'
 import { AADSTS, entraError, type AadstsTuple } from './aadsts.ts'
-import { createAdapterFactory } from './idp-store.ts'
 import type { Switches } from './switches.ts'
 import {
   allOutlookScopeStrings,
   findAccountByOid,
   outlookScopeName,
   OUTLOOK,
+  OUTLOOK_ALIASES,
   SMTP_SEND,
   SPA_APP,
   TENANT_ID,
@@ -29,6 +30,37 @@ export const PATHS = {
   logout: `/${TENANT_ID}/oauth2/v2.0/logout`,
   keys: `/${TENANT_ID}/discovery/v2.0/keys`,
   login: `/${TENANT_ID}/login`,
+  devicecode: `/${TENANT_ID}/oauth2/v2.0/devicecode`,
+  /** The verification page (Entra's is https://microsoft.com/devicelogin, tenant-independent). */
+  deviceLogin: '/devicelogin',
+}
+
+/** The device code grant type (RFC 8628). */
+export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** Entra's device code lifetime and polling interval (seconds). */
+export const DEVICE_CODE_TTL = 900
+export const DEVICE_CODE_INTERVAL = 5
+
+/** Marks an app-only token request whose scope Entra refuses (mapped to 1002012 / 70011 / 500011). */
+export const CC_SCOPE_MARK = 'sandbox: client credentials scope'
+/** Marks a refresh refused under the `refreshTokenRevoked` switch (AADSTS70043). */
+export const REFRESH_REVOKED_MARK = 'sandbox: refresh token revoked by sign-in frequency'
+
+/**
+ * The request oidc-provider is answering, for the client lookup (which gets no context): a
+ * device code request without a secret meets the Web app as a public client, which is what
+ * "Allow public client flows" does in Entra.
+ */
+export const requestContext = new AsyncLocalStorage<KoaContext>()
+
+/** True while answering a device code request that carries no client credential. */
+export function publicClientRequest(ctx: KoaContext | undefined): boolean {
+  if (!ctx?.oidc?.params) return false
+  const params = ctx.oidc.params as Record<string, unknown>
+  const deviceRequest =
+    ctx.path === PATHS.devicecode || (ctx.path === PATHS.token && params.grant_type === DEVICE_GRANT)
+  return deviceRequest && !params.client_secret && !params.client_assertion && !ctx.get('Authorization')
 }
 
 /** Marks a token error raised because consent is missing, mapped to AADSTS65001 on the way out. */
@@ -45,6 +77,17 @@ export interface IdpConfigInput {
   signingJwk: Record<string, unknown>
   switches: () => Switches
   accessTokenTtl: number
+  /** Device code lifetime in seconds (DEVICE_CODE_TTL unless a test shortens it). */
+  deviceCodeTtl?: number
+  /** oidc-provider's storage (idp-store.ts), answering clients with `clientMetadata`. */
+  adapter: unknown
+  /** Refresh tokens (by ID) the `refreshTokenRevoked` switch invalidated. */
+  revokedRefreshTokens: () => ReadonlySet<string>
+  deviceFlowPages: {
+    userCodeInputSource: (ctx: KoaContext, form: string, out: unknown, err: unknown) => Promise<void>
+    userCodeConfirmSource: (ctx: KoaContext, form: string, client: KoaContext, deviceInfo: unknown, userCode: string) => Promise<void>
+    successSource: (ctx: KoaContext) => Promise<void>
+  }
   renderError: (ctx: KoaContext, out: Record<string, string>, error: unknown) => Promise<void>
   logoutSource: (ctx: KoaContext, form: string) => Promise<void>
   postLogoutSuccessSource: (ctx: KoaContext) => Promise<void>
@@ -54,8 +97,20 @@ export interface IdpConfigInput {
 export function clientMetadata(
   id: string,
   publicOrigin: string,
-  switches: Switches
+  switches: Switches,
+  publicClient = false
 ): Record<string, unknown> | undefined {
+  if (id === WEB_APP.clientId && publicClient && WEB_APP.allowPublicClientFlows) {
+    return {
+      client_id: WEB_APP.clientId,
+      client_name: WEB_APP.name,
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [`${WEB_APP.redirectUri}/`],
+      response_types: [],
+      grant_types: [DEVICE_GRANT, 'refresh_token'],
+    }
+  }
   if (id === WEB_APP.clientId) {
     return {
       client_id: WEB_APP.clientId,
@@ -70,7 +125,7 @@ export function clientMetadata(
       redirect_uris: [`${WEB_APP.redirectUri}/`],
       post_logout_redirect_uris: [`${WEB_APP.redirectUri}/`],
       response_types: ['code', 'code id_token', 'id_token token', 'id_token'],
-      grant_types: ['authorization_code', 'implicit', 'refresh_token'],
+      grant_types: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials', DEVICE_GRANT],
     }
   }
   if (id === SPA_APP.clientId) {
@@ -130,6 +185,42 @@ export function implicitRefusal(clientId: string, responseType: string, switches
   return undefined
 }
 
+export type AppOnlyScopeRefusal = 'missing' | 'not-default' | 'several' | 'unknown-resource'
+
+/**
+ * The resource an app-only (client credentials) request names, as Entra reads its `scope`:
+ * exactly one `<resource>/.default` of a resource the tenant knows. Throws Entra's refusal
+ * (mapped to 900144, 1002012, 70011 or 500011 on the way out).
+ */
+export function appOnlyResource(scope: string): string {
+  const scopes = scope.split(' ').filter(Boolean)
+  const refuse = (kind: AppOnlyScopeRefusal): never => {
+    throw new errors.CustomOIDCProviderError('invalid_scope', `${CC_SCOPE_MARK}: ${kind}`)
+  }
+  if (!scopes.length) return refuse('missing')
+  if (scopes.length > 1) return refuse('several')
+  const only = scopes[0] ?? ''
+  if (!/\/\.default$/i.test(only)) return refuse('not-default')
+  const resource = only.replace(/\/\.default$/i, '').replace(/\/$/, '').toLowerCase()
+  const known = OUTLOOK_ALIASES.find((r) => r === resource)
+  return known ?? refuse('unknown-resource')
+}
+
+/** The claims Entra puts in an app-only token for Exchange Online (v1.0 tokens, `idtyp: app`). */
+export function appOnlyClaims(clientId: string): Record<string, unknown> {
+  return {
+    roles: [...WEB_APP.appRoles],
+    oid: WEB_APP.servicePrincipalObjectId,
+    tid: TENANT_ID,
+    appid: clientId,
+    app_displayname: WEB_APP.name,
+    appidacr: '1',
+    idp: `https://sts.windows.net/${TENANT_ID}/`,
+    idtyp: 'app',
+    ver: '1.0',
+  }
+}
+
 function policy() {
   const base = interactionPolicy.base()
   // Entra does not force an interaction on every request of the Web (here "native") app.
@@ -144,7 +235,7 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
   const secure = { signed: true, sameSite: 'none', secure: true, httpOnly: true }
 
   return {
-    adapter: createAdapterFactory((id) => clientMetadata(id, publicOrigin, switches())),
+    adapter: input.adapter,
     clients: [],
     jwks: { keys: [input.signingJwk] },
     cookies: { keys: [randomBytes(32).toString('base64url')], long: secure, short: secure },
@@ -153,6 +244,8 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
       token: PATHS.token,
       end_session: PATHS.logout,
       jwks: PATHS.keys,
+      device_authorization: PATHS.devicecode,
+      code_verification: PATHS.deviceLogin,
       userinfo: `/${TENANT_ID}/openid/v2.0/userinfo`,
     },
     responseTypes: ['code', 'code id_token', 'id_token token', 'id_token', 'none'],
@@ -170,6 +263,14 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
     extraParams: [OFFLINE_PARAM],
     features: {
       devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      deviceFlow: {
+        enabled: true,
+        // Entra's user codes: nine letters or digits, no separator (e.g. FRWQDE7YL).
+        charset: 'base-20',
+        mask: '*********',
+        ...input.deviceFlowPages,
+      },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -182,13 +283,20 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
         defaultResource: async (ctx: KoaContext, _client: unknown, oneOf?: string[]) => {
           if (oneOf) return oneOf[0]
           const scope = String(ctx.oidc.params.scope ?? '')
+          // App-only: the resource is the one whose `.default` was asked for (its audience).
+          if (ctx.oidc.route === 'token' && ctx.oidc.params.grant_type === 'client_credentials') {
+            return appOnlyResource(scope)
+          }
           return scope.split(' ').some(isOutlook) ? OUTLOOK : undefined
         },
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: KoaContext, indicator: string) => {
-          if (indicator.replace(/\/$/, '') !== OUTLOOK) throw new errors.InvalidTarget()
+          // Delegated tokens are always for https://outlook.office.com (see defaultResource);
+          // app-only ones carry the identifier URI they were asked for, as Entra's do.
+          const audience = OUTLOOK_ALIASES.find((r) => r === indicator.replace(/\/$/, '').toLowerCase())
+          if (!audience) throw new errors.InvalidTarget()
           return {
-            audience: OUTLOOK,
+            audience,
             scope: outlookScopes.join(' '),
             accessTokenTTL: accessTokenTtl,
             accessTokenFormat: 'jwt',
@@ -197,7 +305,15 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
         },
       },
     },
-    findAccount: async (_ctx: KoaContext, sub: string) => {
+    findAccount: async (ctx: KoaContext, sub: string, token?: KoaContext) => {
+      // Sign-in frequency (the switch): a refresh token it invalidated is refused before use.
+      if (
+        ctx?.oidc?.route === 'token' &&
+        token?.kind === 'RefreshToken' &&
+        input.revokedRefreshTokens().has(String(token.jti))
+      ) {
+        throw new errors.InvalidGrant(REFRESH_REVOKED_MARK)
+      }
       const account = findAccountByOid(sub)
       if (!account || account.signInBlocked) return undefined
       return {
@@ -214,6 +330,7 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
       }
     },
     extraTokenClaims: async (ctx: KoaContext, token: KoaContext) => {
+      if (token.kind === 'ClientCredentials') return appOnlyClaims(String(token.clientId))
       if (token.kind !== 'AccessToken') return undefined
       // Entra redeems an SPA's codes and refresh tokens only for a browser (a CORS request).
       if (ctx?.oidc?.route === 'token' && token.clientId === SPA_APP.clientId && !ctx.get('Origin')) {
@@ -248,6 +365,17 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
       if (!code.scopes.has('offline_access')) code.scope = `${code.scope} offline_access`
       return true
     },
+    formats: {
+      customizers: {
+        // Entra's app-only tokens name the service principal as `sub` and carry no `scope`.
+        jwt: async (_ctx: KoaContext, token: KoaContext, jwt: { payload: Record<string, unknown> }) => {
+          if (token.kind !== 'ClientCredentials') return
+          jwt.payload.sub = WEB_APP.servicePrincipalObjectId
+          delete jwt.payload.scope
+          delete jwt.payload.client_id
+        },
+      },
+    },
     rotateRefreshToken: true,
     expiresWithSession: async () => false,
     loadExistingGrant: async (ctx: KoaContext) => {
@@ -271,7 +399,9 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
       const outlook = requested.filter(isOutlook)
       if (outlook.length) grant.addResourceScope(OUTLOOK, outlook.join(' '))
       grant.addOIDCScope('openid profile email')
-      if (ctx.oidc.params[OFFLINE_PARAM] === '1') grant.addOIDCScope('offline_access')
+      if (ctx.oidc.params[OFFLINE_PARAM] === '1' || requested.includes('offline_access')) {
+        grant.addOIDCScope('offline_access')
+      }
       await grant.save()
       return grant
     },
@@ -283,6 +413,8 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
     ttl: {
       AccessToken: accessTokenTtl,
       AuthorizationCode: 600,
+      ClientCredentials: accessTokenTtl,
+      DeviceCode: input.deviceCodeTtl ?? DEVICE_CODE_TTL,
       IdToken: 3600,
       RefreshToken: 90 * 86_400,
       Interaction: 3600,

@@ -7,7 +7,17 @@
  */
 import type { KoaContext, KoaNext } from 'oidc-provider'
 import { AADSTS, entraError, entraStatus, type AadstsTuple } from './aadsts.ts'
-import { appName, CONSENT_MISSING_MARK, OFFLINE_PARAM, PATHS, SPA_NO_ORIGIN_MARK } from './idp-config.ts'
+import {
+  appName,
+  CC_SCOPE_MARK,
+  CONSENT_MISSING_MARK,
+  DEVICE_CODE_INTERVAL,
+  DEVICE_GRANT,
+  OFFLINE_PARAM,
+  PATHS,
+  REFRESH_REVOKED_MARK,
+  SPA_NO_ORIGIN_MARK,
+} from './idp-config.ts'
 import { errorPage } from './idp-pages.ts'
 import { pickLang } from './html.ts'
 import { redirectUriMatches } from './redirect.ts'
@@ -55,7 +65,7 @@ export function pathRewrite() {
 }
 
 /** An authorize or token URL of some tenant, spelled as Entra accepts it. */
-const TENANT_ENDPOINT = /^\/([^/]+)\/oauth2\/(?:v2\.0\/)?(authorize|token)$/i
+const TENANT_ENDPOINT = /^\/([^/]+)\/oauth2\/(?:v2\.0\/)?(authorize|token|devicecode)$/i
 /** Entra's tenant-independent names; a single-tenant app may not use them (AADSTS50194). */
 const MULTI_TENANT_NAMES = new Set(['common', 'organizations', 'consumers'])
 const MAX_FORM_BYTES = 64 * 1024
@@ -86,7 +96,7 @@ export function otherTenant(deps: HookDeps) {
       ctx.path = `/${TENANT_ID}${ctx.path.slice(tenant.length + 1)}`
       return next()
     }
-    const isToken = m[2]?.toLowerCase() === 'token'
+    const isToken = m[2]?.toLowerCase() !== 'authorize'
     if (isToken && ctx.method !== 'POST') return next()
     const params = isToken ? await readForm(ctx) : new URLSearchParams(ctx.querystring)
     const clientId = params.get('client_id') ?? ''
@@ -196,6 +206,23 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
   const description = `${body.error_description ?? ''} ${String(ctx.state?.errorDetail ?? '')}`
   const origin = ctx.get('Origin')
   if (description.includes(SPA_NO_ORIGIN_MARK)) return AADSTS.spaWithoutOrigin()
+  if (description.includes(REFRESH_REVOKED_MARK)) {
+    const iat = Number(ctx.oidc?.entities?.RefreshToken?.iat ?? 0)
+    return AADSTS.signInFrequency(new Date(iat * 1000).toISOString().replace(/\.\d+Z$/, 'Z'))
+  }
+  if (description.includes(CC_SCOPE_MARK)) {
+    const scope = String(params.scope ?? '')
+    if (description.includes(': missing')) return AADSTS.missingScope()
+    if (description.includes(': several')) return AADSTS.scopeNotValid(scope)
+    if (description.includes(': not-default')) return AADSTS.appOnlyScopeNotDefault(scope)
+    return AADSTS.resourceNotFound(scope.replace(/\/\.default$/i, ''), DOMAIN)
+  }
+  if (params.grant_type === DEVICE_GRANT && ctx.path === PATHS.token) {
+    if (body.error === 'authorization_pending') return AADSTS.devicePending()
+    if (body.error === 'expired_token') return AADSTS.deviceExpired()
+    if (body.error === 'access_denied') return AADSTS.deviceDeclined()
+    if (body.error === 'invalid_grant') return AADSTS.deviceCodeInvalid()
+  }
   if (description.includes(CONSENT_MISSING_MARK)) {
     return AADSTS.consentMissing(clientId ?? '', appName(clientId))
   }
@@ -233,13 +260,23 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
  * on errors too so the page can read them.
  */
 export function tokenPostprocess(deps: HookDeps) {
+  const polls = new DevicePolls()
   return async (ctx: KoaContext, next: KoaNext) => {
-    if (ctx.path !== PATHS.token || ctx.method !== 'POST') return next()
+    const devicecode = ctx.path === PATHS.devicecode
+    if ((ctx.path !== PATHS.token && !devicecode) || ctx.method !== 'POST') return next()
     await next()
     const body = ctx.body as Record<string, unknown> | undefined
     if (!body || typeof body !== 'object') return
+    if (devicecode && typeof body.device_code === 'string') {
+      ctx.body = deviceAuthorizationAnswer(body)
+      return
+    }
     if (typeof body.error === 'string') {
-      const tuple = tokenErrorTuple(ctx, body as { error: string; error_description?: string }, deps.switches())
+      let tuple = tokenErrorTuple(ctx, body as { error: string; error_description?: string }, deps.switches())
+      if (tuple[1] === 'authorization_pending') {
+        const interval = polls.tooSoon(String(ctx.oidc?.params?.device_code ?? ''))
+        if (interval) tuple = AADSTS.deviceSlowDown(interval)
+      }
       const entra = entraError(tuple[0], tuple[1], tuple[2], deps.origin())
       ctx.status = entraStatus(entra.error)
       ctx.body = entra
@@ -259,6 +296,55 @@ export function tokenPostprocess(deps: HookDeps) {
         body.client_info = Buffer.from(JSON.stringify(info)).toString('base64url')
       }
       if (typeof body.expires_in === 'number') body.ext_expires_in = body.expires_in
+      // Entra's app-only answer has no scope (the token has none either).
+      if (ctx.oidc?.params?.grant_type === 'client_credentials') delete body.scope
     }
+  }
+}
+
+/**
+ * Entra's device authorization answer: no `verification_uri_complete`, a polling `interval`
+ * and the sentence to show the user (`message`).
+ */
+export function deviceAuthorizationAnswer(body: Record<string, unknown>): Record<string, unknown> {
+  const userCode = String(body.user_code)
+  const uri = String(body.verification_uri)
+  return {
+    user_code: userCode,
+    device_code: body.device_code,
+    verification_uri: uri,
+    expires_in: body.expires_in,
+    interval: DEVICE_CODE_INTERVAL,
+    message: `To sign in, use a web browser to open the page ${uri} and enter the code ${userCode} to authenticate.`,
+  }
+}
+
+/**
+ * When each device code was last polled, for RFC 8628's `slow_down`: a poll sooner than the
+ * interval after the previous one is told to slow down, and the interval grows by 5 seconds.
+ */
+export class DevicePolls {
+  readonly #last = new Map<string, { at: number; interval: number }>()
+  readonly #first: number
+
+  constructor(interval = DEVICE_CODE_INTERVAL) {
+    this.#first = interval
+  }
+
+  /** Records a poll; returns the interval (seconds) it broke, or 0 when it was in time. */
+  tooSoon(deviceCode: string, now = Date.now()): number {
+    if (!deviceCode) return 0
+    const seen = this.#last.get(deviceCode)
+    const interval = seen?.interval ?? this.#first
+    const early = seen !== undefined && now - seen.at < interval * 1000
+    this.#last.delete(deviceCode)
+    this.#last.set(deviceCode, { at: now, interval: early ? interval + 5 : interval })
+    // Device codes live 15 minutes; the oldest entries go first.
+    while (this.#last.size > 1000) {
+      const oldest = this.#last.keys().next().value
+      if (oldest === undefined) break
+      this.#last.delete(oldest)
+    }
+    return early ? interval : 0
   }
 }

@@ -62,7 +62,11 @@ async function makeGrant(
     : new provider.Grant({ accountId: account.oid, clientId })
   const requested = String(details.params.scope ?? '').split(' ').filter(Boolean)
   grant.addOIDCScope('openid profile email')
-  if (details.params[OFFLINE_PARAM] === '1') grant.addOIDCScope('offline_access')
+  // The authorize pre-check remembers offline_access (OIDC Core drops it there); the device
+  // flow keeps it in the scope.
+  if (details.params[OFFLINE_PARAM] === '1' || requested.includes('offline_access')) {
+    grant.addOIDCScope('offline_access')
+  }
   const names = grantedOutlookNames(account, requested, switches)
   const outlook = requested.filter((s) => {
     const name = outlookScopeName(s)

@@ -141,3 +141,118 @@ export function signedOutPage(lang: Lang): string {
   const t = T[lang]
   return page(lang, t.signedOut, `<h1>${t.signedOut}</h1><p class="note">${t.sandboxNote}</p>`)
 }
+
+const DEVICE = {
+  ja: {
+    title: 'コードの入力',
+    lead: 'デバイスまたはアプリに表示されているコードを入力してください。',
+    code: 'コード',
+    next: '次へ',
+    bad: 'そのコードは使えません。コードを確かめて、もう一度入力してください。',
+    expired: 'コードの有効期限が切れています。デバイスまたはアプリで新しいコードを取得してください。',
+    used: 'このコードは使用済みです。デバイスまたはアプリで新しいコードを取得してください。',
+    aborted: 'サインインを取り消しました。デバイスまたはアプリでやり直してください。',
+    failed: '要求を処理できませんでした。デバイスまたはアプリでやり直してください。',
+    confirmTitle: (app: string) => `${app} にサインインしようとしていますか?`,
+    confirmLead: 'デバイスに次のコードが表示されていることを確かめてください。心当たりがなければ [キャンセル] を押してください。',
+    continue: '続行',
+    cancel: 'キャンセル',
+    successTitle: 'サインインしました',
+    successLead: (app: string) => `デバイスの ${app} にサインインしました。このウィンドウは閉じてかまいません。`,
+  },
+  en: {
+    title: 'Enter code',
+    lead: 'Enter the code displayed on your device or app.',
+    code: 'Code',
+    next: 'Next',
+    bad: "That code didn't work. Check the code and try again.",
+    expired: 'The code has expired. Get a new code from your device or app.',
+    used: 'This code has been used already. Get a new code from your device or app.',
+    aborted: 'Sign-in cancelled. Start again from your device or app.',
+    failed: 'The request could not be processed. Start again from your device or app.',
+    confirmTitle: (app: string) => `Are you trying to sign in to ${app}?`,
+    confirmLead: "Check that your device shows this code. If you didn't start this, choose Cancel.",
+    continue: 'Continue',
+    cancel: 'Cancel',
+    successTitle: 'Signed in',
+    successLead: (app: string) => `You have signed in to ${app} on your device. You may close this window.`,
+  },
+}
+
+/** Why the code page is shown again (oidc-provider's re-render error names). */
+export type DeviceCodeProblem = 'bad' | 'expired' | 'used' | 'aborted' | 'failed'
+
+export function deviceCodeProblem(err: unknown): DeviceCodeProblem | undefined {
+  if (!err) return undefined
+  const name = (err as { name?: string }).name
+  if (name === 'NoCodeError' || name === 'NotFoundError') return 'bad'
+  if (name === 'ExpiredError') return 'expired'
+  if (name === 'AlreadyUsedError') return 'used'
+  if (name === 'AbortedError') return 'aborted'
+  return 'failed'
+}
+
+export interface DeviceCodePageInput {
+  lang: Lang
+  /** Where the form posts (the verification URL, with `?lang=`). */
+  action: string
+  xsrf: string
+  problem?: DeviceCodeProblem
+}
+
+/** The verification page (Entra's microsoft.com/devicelogin): the user types the code. */
+export function deviceCodePage(p: DeviceCodePageInput): string {
+  const t = T[p.lang]
+  const d = DEVICE[p.lang]
+  return page(
+    p.lang,
+    `${d.title} - ${t.tenant}`,
+    `${langSwitch(p.lang, p.action.split('?')[0] ?? p.action)}<h1>${d.title}</h1>
+<p class="note">${t.tenant}<br>${t.sandboxNote}</p>
+${p.problem ? `<p class="err" role="alert">${d[p.problem]}</p>` : ''}
+<p>${d.lead}</p>
+<form method="post" action="${esc(p.action)}" autocomplete="off">
+<input type="hidden" name="xsrf" value="${esc(p.xsrf)}">
+<label for="user_code">${d.code}</label><input id="user_code" name="user_code" type="text" required autofocus>
+<button type="submit">${d.next}</button></form>`
+  )
+}
+
+export interface DeviceConfirmPageInput {
+  lang: Lang
+  action: string
+  xsrf: string
+  userCode: string
+  appName: string
+}
+
+/** After the code: "Are you trying to sign in to …?" with [Continue] and [Cancel]. */
+export function deviceConfirmPage(p: DeviceConfirmPageInput): string {
+  const t = T[p.lang]
+  const d = DEVICE[p.lang]
+  const hidden = `<input type="hidden" name="xsrf" value="${esc(p.xsrf)}"><input type="hidden" name="user_code" value="${esc(p.userCode)}">`
+  return page(
+    p.lang,
+    d.confirmTitle(p.appName),
+    `<h1>${esc(d.confirmTitle(p.appName))}</h1><p class="note">${t.tenant}<br>${t.sandboxNote}</p>
+<p>${d.confirmLead}</p><p><code class="badge">${esc(p.userCode)}</code></p>
+<form method="post" action="${esc(p.action)}">${hidden}
+<button type="submit" name="confirm" value="yes">${d.continue}</button>
+<button type="submit" name="abort" value="yes">${d.cancel}</button></form>`
+  )
+}
+
+/**
+ * The last page, after sign-in on the verification page's behalf: in both languages (the
+ * sign-in's language is not known any more at this point of oidc-provider's flow).
+ */
+export function deviceSuccessPage(appName: string): string {
+  const [ja, en] = [DEVICE.ja, DEVICE.en]
+  return page(
+    'ja',
+    `${ja.successTitle} / ${en.successTitle}`,
+    `<h1>${ja.successTitle}</h1><p>${esc(ja.successLead(appName))}</p>
+<h2 lang="en">${en.successTitle}</h2><p lang="en">${esc(en.successLead(appName))}</p>
+<p class="note">${T.ja.sandboxNote}<br>${T.en.sandboxNote}</p>`
+  )
+}

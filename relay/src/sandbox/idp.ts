@@ -9,10 +9,26 @@ import { createServer, type Server } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { Provider, type KoaContext } from 'oidc-provider'
 import { entraError } from './aadsts.ts'
-import { idpConfiguration, PATHS } from './idp-config.ts'
+import {
+  appName,
+  clientMetadata,
+  idpConfiguration,
+  PATHS,
+  publicClientRequest,
+  requestContext,
+} from './idp-config.ts'
 import { authorizePrecheck, otherTenant, pathRewrite, tokenPostprocess } from './idp-hooks.ts'
 import { handleInteraction } from './idp-interactions.ts'
-import { errorPage, logoutPage, signedOutPage } from './idp-pages.ts'
+import {
+  deviceCodePage,
+  deviceCodeProblem,
+  deviceConfirmPage,
+  deviceSuccessPage,
+  errorPage,
+  logoutPage,
+  signedOutPage,
+} from './idp-pages.ts'
+import { createAdapterFactory } from './idp-store.ts'
 import { pickLang } from './html.ts'
 import { listenError } from './listen.ts'
 import type { SandboxPki } from './pki.ts'
@@ -26,6 +42,8 @@ export interface IdpOptions {
   switches: () => Switches
   /** Access token lifetime in seconds (Entra: 60–90 minutes). */
   accessTokenTtl: number
+  /** Device code lifetime in seconds (Entra: 900; tests shorten it). */
+  deviceCodeTtl?: number
 }
 
 export interface Idp {
@@ -36,6 +54,15 @@ export interface Idp {
   authorizeEndpoint: string
   tokenEndpoint: string
   jwksUri: string
+  /** `…/{tenant}/oauth2/v2.0/devicecode` */
+  deviceCodeEndpoint: string
+  /** The verification page the device code answer names (`verification_uri`). */
+  deviceLoginUri: string
+  /**
+   * The `refreshTokenRevoked` switch: on, every refresh token valid now is refused with
+   * AADSTS70043 (sign-in frequency); tokens from later sign-ins work. Off forgets that.
+   */
+  setRefreshTokensRevoked(on: boolean): void
   close(): Promise<void>
 }
 
@@ -58,6 +85,45 @@ async function logoutSource(ctx: KoaContext, form: string): Promise<void> {
   ctx.type = 'html'
   ctx.set('Content-Security-Policy', PAGE_CSP)
   ctx.body = logoutPage(pickLang(ctx.query?.lang, ctx.query?.ui_locales), form)
+}
+
+/** The language of a device flow page: `?lang=` on the verification URL, Japanese otherwise. */
+const deviceLang = (ctx: KoaContext) => pickLang(ctx.query?.lang)
+
+/** oidc-provider's own forms carry the CSRF value the sandbox's forms must post back. */
+const xsrfOf = (form: string) => /name="xsrf" value="([^"]+)"/.exec(form)?.[1] ?? ''
+
+const deviceFlowPages = {
+  async userCodeInputSource(ctx: KoaContext, form: string, _out: unknown, err: unknown): Promise<void> {
+    const lang = deviceLang(ctx)
+    ctx.type = 'html'
+    ctx.set('Content-Security-Policy', PAGE_CSP)
+    const problem = deviceCodeProblem(err)
+    ctx.body = deviceCodePage({ lang, action: `${PATHS.deviceLogin}?lang=${lang}`, xsrf: xsrfOf(form), ...(problem && { problem }) })
+  },
+  async userCodeConfirmSource(
+    ctx: KoaContext,
+    form: string,
+    client: KoaContext,
+    _deviceInfo: unknown,
+    userCode: string
+  ): Promise<void> {
+    const lang = deviceLang(ctx)
+    ctx.type = 'html'
+    ctx.set('Content-Security-Policy', PAGE_CSP)
+    ctx.body = deviceConfirmPage({
+      lang,
+      action: `${PATHS.deviceLogin}?lang=${lang}`,
+      xsrf: xsrfOf(form),
+      userCode,
+      appName: appName(client?.clientId),
+    })
+  },
+  async successSource(ctx: KoaContext): Promise<void> {
+    ctx.type = 'html'
+    ctx.set('Content-Security-Policy', PAGE_CSP)
+    ctx.body = deviceSuccessPage(appName(ctx.oidc?.client?.clientId))
+  },
 }
 
 async function postLogoutSuccessSource(ctx: KoaContext): Promise<void> {
@@ -112,13 +178,21 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
   origin = `https://localhost:${port}`
   const issuer = `${origin}/${TENANT_ID}/v2.0`
 
+  const store = createAdapterFactory((id) =>
+    clientMetadata(id, opts.publicOrigin, opts.switches(), publicClientRequest(requestContext.getStore()))
+  )
+  let revoked: ReadonlySet<string> = new Set()
   provider = new Provider(
     issuer,
     idpConfiguration({
+      adapter: store.Adapter,
+      revokedRefreshTokens: () => revoked,
+      deviceFlowPages,
       publicOrigin: opts.publicOrigin,
       signingJwk: opts.pki.signingJwk,
       switches: opts.switches,
       accessTokenTtl: opts.accessTokenTtl,
+      ...(opts.deviceCodeTtl !== undefined && { deviceCodeTtl: opts.deviceCodeTtl }),
       renderError,
       logoutSource,
       postLogoutSuccessSource,
@@ -130,6 +204,8 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
   provider.on('grant.error', (ctx: KoaContext, err: { error_detail?: string }) => {
     ctx.state.errorDetail = err.error_detail
   })
+  // First: the client lookup (which gets no context) reads the request from here.
+  provider.use((ctx, next) => requestContext.run(ctx, next))
   provider.use(otherTenant(deps))
   provider.use(pathRewrite())
   provider.use(authorizePrecheck(deps))
@@ -143,6 +219,11 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
     authorizeEndpoint: `${origin}${PATHS.authorize}`,
     tokenEndpoint: `${origin}${PATHS.token}`,
     jwksUri: `${origin}${PATHS.keys}`,
+    deviceCodeEndpoint: `${origin}${PATHS.devicecode}`,
+    deviceLoginUri: `${origin}${PATHS.deviceLogin}`,
+    setRefreshTokensRevoked(on) {
+      revoked = on ? new Set(store.liveIds('RefreshToken')) : new Set()
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -17,7 +17,15 @@ import { loadOrCreatePki } from './pki.ts'
 import { sandboxRoutes } from './routes.ts'
 import { startSmtp } from './smtp.ts'
 import { defaultSwitches, type Switches } from './switches.ts'
-import { ACCOUNTS, SPA_APP, TENANT_ID, WEB_APP } from './tenant.ts'
+import {
+  ACCOUNTS,
+  EXCHANGE_APP_SETUP,
+  OUTLOOK_365,
+  SMTP_SEND_AS_APP,
+  SPA_APP,
+  TENANT_ID,
+  WEB_APP,
+} from './tenant.ts'
 import type { SandboxHandle, SandboxOptions, StartSandbox } from './types.ts'
 import { createTokenVerifier, fetchJwks } from './verify.ts'
 
@@ -27,6 +35,8 @@ export type { SandboxHandle, SandboxOptions }
 export interface StartOptions extends SandboxOptions {
   /** Switches on at start (tests). */
   switches?: Partial<Switches>
+  /** Device code lifetime in seconds (tests; Entra's 900 otherwise). */
+  deviceCodeTtl?: number
 }
 
 export const DEFAULT_IDP_PORT = 8788
@@ -48,6 +58,7 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
     port: opts.idpPort ?? DEFAULT_IDP_PORT,
     switches: getSwitches,
     accessTokenTtl: opts.accessTokenTtl ?? 3600,
+    ...(opts.deviceCodeTtl !== undefined && { deviceCodeTtl: opts.deviceCodeTtl }),
   })
 
   const inbox = new Inbox(join(base, 'inbox'))
@@ -68,12 +79,22 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
     throw err
   }
 
+  const sandboxSmtp = smtp
+  /** Switches whose effect is more than a flag read on each request. */
+  const applyEffects = async (before: Switches, next: Switches) => {
+    if (before.refreshTokenRevoked !== next.refreshTokenRevoked) idp.setRefreshTokensRevoked(next.refreshTokenRevoked)
+    if (before.smtpDown !== next.smtpDown) await sandboxSmtp.setDown(next.smtpDown)
+  }
+  await applyEffects(defaultSwitches(), switches)
+
   const routes = sandboxRoutes({
     inbox,
     caPem: pki.caPem,
     getSwitches,
-    setSwitches: (next) => {
+    setSwitches: async (next) => {
+      const before = switches
       switches = next
+      await applyEffects(before, next)
     },
   })
 
@@ -99,6 +120,16 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
       caUrl: `${MOUNT}/ca.pem`,
       inboxUrl: `${MOUNT}/inbox`,
       spaRedirectUri: `${publicOrigin}${SPA_APP.redirectPath}`,
+      deviceCodeEndpoint: idp.deviceCodeEndpoint,
+      deviceLoginUri: idp.deviceLoginUri,
+      appOnly: {
+        scope: `${OUTLOOK_365}/.default`,
+        role: SMTP_SEND_AS_APP,
+        servicePrincipalObjectId: WEB_APP.servicePrincipalObjectId,
+        appObjectId: WEB_APP.objectId,
+        fullAccessMailboxes: [...EXCHANGE_APP_SETUP.fullAccessMailboxes],
+        allowPublicClientFlows: WEB_APP.allowPublicClientFlows,
+      },
     },
     caPem: pki.caPem,
     smtpHostPort: `localhost:${smtp.port}`,

@@ -15,7 +15,8 @@ export interface RoutesDeps {
   inbox: Inbox
   caPem: string
   getSwitches: () => Switches
-  setSwitches: (next: Switches) => void
+  /** Applies new switches; resolves once their effect holds (e.g. the SMTP listener closed). */
+  setSwitches: (next: Switches) => void | Promise<void>
 }
 
 /** Types a browser could render on the relay's origin are sent as plain bytes instead. */
@@ -118,7 +119,7 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
         400
       )
     }
-    deps.setSwitches(next)
+    await deps.setSwitches(next)
     return c.json({ ok: true, switches: next })
   })
 
@@ -130,7 +131,7 @@ export function sandboxRoutes(deps: RoutesDeps): Hono {
       if (value === 'true' || value === 'false') update[key] = value === 'true'
     }
     const { next, bad } = applySwitches(deps.getSwitches(), update)
-    if (!bad.length) deps.setSwitches(next)
+    if (!bad.length) await deps.setSwitches(next)
     const lang = pickLang(c.req.query('lang'))
     return c.redirect(`inbox?lang=${lang}`, 303)
   })

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net'
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server'
 import { simpleParser } from 'mailparser'
 import type { Inbox } from './inbox.ts'
+import { appMailbox } from './exchange.ts'
 import { listenError } from './listen.ts'
 import type { Switches } from './switches.ts'
 import { findAccountByUpn } from './tenant.ts'
@@ -43,6 +44,7 @@ export const REPLIES = {
   unrecognizedAuth: [504, '5.7.4 Unrecognized authentication type'],
   tooBig: [552, '5.3.4 Message size exceeds fixed maximum message size'],
   threadLimit: [432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'],
+  busy: [451, '4.7.500 Server busy. Please try again later.'],
 } as const satisfies Record<string, readonly [number, string]>
 
 function smtpError([code, text]: readonly [number, string]): Error {
@@ -94,6 +96,11 @@ export interface SandboxSmtpOptions {
 
 export interface SandboxSmtp {
   port: number
+  /**
+   * Stops accepting connections (the listener is closed, so clients get ECONNREFUSED; open
+   * sessions go on) or listens again on the same port.
+   */
+  setDown(down: boolean): Promise<void>
   close(): Promise<void>
 }
 
@@ -111,10 +118,14 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
       .verifyToken(auth.accessToken ?? '', user)
       .then((verdict) => {
         if (!verdict.ok) return done(smtpError(REPLIES.authFailed))
-        if (opts.switches().tenantSmtpAuthDisabled) {
+        const switches = opts.switches()
+        // App-only: Exchange looks up the service principal and its mailbox permission first.
+        const app = verdict.kind === 'app' ? appMailbox(verdict.appId, verdict.oid, user, switches) : undefined
+        if (app && !app.ok) return done(smtpError(REPLIES.authFailed))
+        if (switches.tenantSmtpAuthDisabled) {
           return done(smtpError(REPLIES.tenantAuthDisabled))
         }
-        const account = findAccountByUpn(verdict.upn)
+        const account = app?.ok ? app.account : verdict.kind === 'delegated' ? findAccountByUpn(verdict.upn) : undefined
         if (!account?.smtpAuthEnabled) return done(smtpError(REPLIES.mailboxAuthDisabled))
         done(null, { user: account.upn })
       })
@@ -152,6 +163,7 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     onMailFrom(_address, session, done) {
       // authOptional lets MAIL reach here, so the reply is Exchange's, not smtp-server's.
       if (!session.user) return done(smtpError(REPLIES.notAuthenticated))
+      if (opts.switches().smtpBusy) return done(smtpError(REPLIES.busy))
       done()
     },
     onData(stream, session, done) {
@@ -200,7 +212,7 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
             })
             finish(null, `2.0.0 OK <${stored.id}@localhost> [Hostname=localhost]`)
           })
-          .catch(() => finish(smtpError([451, '4.7.500 Server busy. Please try again later'])))
+          .catch(() => finish(smtpError(REPLIES.busy)))
       })
     },
   })
@@ -225,18 +237,29 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     return add(connection)
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.on('error', (err) => reject(listenError(err, 'SMTP server', opts.port, 'RELAY_SANDBOX_SMTP_PORT')))
-    server.listen(opts.port, '127.0.0.1', () => {
-      server.removeAllListeners('error')
-      resolve()
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.on('error', (err) => reject(listenError(err, 'SMTP server', port, 'RELAY_SANDBOX_SMTP_PORT')))
+      server.listen(port, '127.0.0.1', () => {
+        server.removeAllListeners('error')
+        // Connection-level errors (a client dropping mid-handshake) are normal; keep the server up.
+        server.on('error', () => undefined)
+        resolve()
+      })
     })
-  })
-  // Connection-level errors (a client dropping mid-handshake) are normal; keep the server up.
-  server.on('error', () => undefined)
+  await listen(opts.port)
   const { port } = server.server.address() as AddressInfo
+  let down = false
   return {
     port,
+    async setDown(next) {
+      if (next === down) return
+      down = next
+      // Only the listening socket: smtp-server's own close() would also end open sessions.
+      if (next) await new Promise<void>((resolve) => server.server.close(() => resolve()))
+      else await listen(port)
+    },
+    // With the listener already closed (down), net's close still calls back (with an error).
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }
 }

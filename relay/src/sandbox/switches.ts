@@ -12,6 +12,11 @@ export const SWITCH_NAMES = [
   'consentMissing',
   'spaRedirectMissing',
   'tenantSmtpAuthDisabled',
+  'refreshTokenRevoked',
+  'servicePrincipalMissing',
+  'mailboxPermissionMissing',
+  'smtpBusy',
+  'smtpDown',
 ] as const
 
 export type SwitchName = (typeof SWITCH_NAMES)[number]
@@ -48,6 +53,31 @@ export const SWITCH_LABELS: Record<SwitchName, { ja: string; en: string; effect:
     ja: 'テナント全体で SMTP AUTH が無効',
     en: 'SMTP AUTH disabled for the whole tenant',
     effect: '535 5.7.139',
+  },
+  refreshTokenRevoked: {
+    ja: '条件付きアクセスのサインイン頻度: オンにした時点までに発行されたリフレッシュトークンが無効 (再サインインで回復)',
+    en: 'Conditional Access sign-in frequency: refresh tokens issued before it was turned on are invalid (sign in again)',
+    effect: 'AADSTS70043',
+  },
+  servicePrincipalMissing: {
+    ja: 'Exchange にサービスプリンシパルが未登録 (New-ServicePrincipal をしていない)',
+    en: 'No service principal in Exchange (New-ServicePrincipal not run)',
+    effect: '535 5.7.3',
+  },
+  mailboxPermissionMissing: {
+    ja: 'サービスプリンシパルにメールボックスの FullAccess がない (Add-MailboxPermission をしていない)',
+    en: 'The service principal lacks FullAccess on the mailbox (Add-MailboxPermission not run)',
+    effect: '535 5.7.3',
+  },
+  smtpBusy: {
+    ja: 'Exchange が混雑している (一時エラー、後で再試行)',
+    en: 'Exchange is busy (a transient error: retry later)',
+    effect: '451 4.7.500',
+  },
+  smtpDown: {
+    ja: 'SMTP サーバーが停止している (接続が拒否される)',
+    en: 'The SMTP server is down (connections refused)',
+    effect: 'ECONNREFUSED',
   },
 }
 

@@ -14,10 +14,14 @@ export const DOMAIN = 'sandbox.mailkey.test'
 
 /** The resource every SMTP token is for, and the scopes Exchange knows of it. */
 export const OUTLOOK = 'https://outlook.office.com'
+/** Exchange Online's other identifier URI: the one app-only tokens are asked for (M365-FACTS §4.2). */
+export const OUTLOOK_365 = 'https://outlook.office365.com'
 /** Older documents use the office365 host; Entra accepts both and issues the same token. */
-export const OUTLOOK_ALIASES = [OUTLOOK, 'https://outlook.office365.com']
+export const OUTLOOK_ALIASES = [OUTLOOK, OUTLOOK_365]
 export const SMTP_SEND = 'SMTP.Send'
 export const OUTLOOK_SCOPES = ['SMTP.Send', 'IMAP.AccessAsUser.All', 'POP.AccessAsUser.All']
+/** The application permission of "Office 365 Exchange Online" for app-only SMTP (a `roles` value). */
+export const SMTP_SEND_AS_APP = 'SMTP.SendAsApp'
 /** OpenID scopes Entra accepts beside the resource scopes. */
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access']
 
@@ -31,6 +35,32 @@ export const WEB_APP = {
   secretId: '7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f',
   /** Entra matches `http://localhost` on any port; a missing path means `/`. */
   redirectUri: 'http://localhost',
+  /**
+   * The App registration's object ID (Entra: App registrations > Overview > Object ID). NOT the
+   * ID `New-ServicePrincipal -ObjectId` wants: using it is the classic app-only mistake.
+   */
+  objectId: '9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b',
+  /**
+   * The service principal's object ID (Entra: Enterprise applications > the app > Object ID).
+   * App-only tokens carry it as `oid` and `sub`; Exchange's `New-ServicePrincipal -ObjectId`
+   * and `Add-MailboxPermission -User` name it.
+   */
+  servicePrincipalObjectId: '4f3e2d1c-0b9a-4887-a6f5-e4d3c2b1a090',
+  /** API permissions with admin consent: the application permission on Exchange Online. */
+  appRoles: [SMTP_SEND_AS_APP],
+  /**
+   * Authentication > Advanced settings > "Allow public client flows": Yes. Entra needs it for the
+   * device code flow without a secret (with the secret sent, a confidential app may use it too).
+   */
+  allowPublicClientFlows: true,
+}
+
+/** What an admin did in Exchange Online PowerShell for the app-only path (the defaults). */
+export const EXCHANGE_APP_SETUP = {
+  /** `New-ServicePrincipal -AppId <clientId> -ObjectId <servicePrincipalObjectId>` was run. */
+  servicePrincipalRegistered: true,
+  /** `Add-MailboxPermission -Identity <mailbox> -User <servicePrincipalObjectId> -AccessRights FullAccess`. */
+  fullAccessMailboxes: [`taro@${DOMAIN}`],
 }
 
 /** The single-page app registration (public client, PKCE, redirect to the page's MSAL bridge). */

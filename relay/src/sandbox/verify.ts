@@ -1,16 +1,20 @@
 /**
  * Checks an XOAUTH2 bearer token the way Exchange Online does before it lets a client submit:
- * a JWT signed by the tenant's IdP (its published keys), not expired, for the Outlook audience,
- * carrying the SMTP.Send scope, and naming the same user as the SASL `user=`.
+ * a JWT signed by the tenant's IdP (its published keys), not expired, for an Exchange Online
+ * audience (`https://outlook.office.com` or `https://outlook.office365.com`), and either
+ * delegated (the SMTP.Send scope, naming the same user as the SASL `user=`) or app-only
+ * (`roles` with SMTP.SendAsApp and no `scp`: which mailboxes it may use is Exchange's
+ * decision, see exchange.ts).
  *
  * @module
  */
 import { request } from 'node:https'
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose'
-import { OUTLOOK, SMTP_SEND } from './tenant.ts'
+import { OUTLOOK_ALIASES, SMTP_SEND, SMTP_SEND_AS_APP } from './tenant.ts'
 
 export type TokenVerdict =
-  | { ok: true; upn: string; oid: string }
+  | { ok: true; kind: 'delegated'; upn: string; oid: string }
+  | { ok: true; kind: 'app'; appId: string; oid: string }
   | { ok: false; reason: 'invalid' | 'expired' | 'audience' | 'scope' | 'user' }
 
 /** Public half of a JWK set: what the IdP publishes at its `keys` endpoint. */
@@ -52,13 +56,17 @@ export function createTokenVerifier(jwks: JSONWebKeySet, issuer: string) {
       return { ok: false, reason: code === 'ERR_JWT_EXPIRED' ? 'expired' : 'invalid' }
     }
     const aud = ([] as unknown[]).concat(payload.aud ?? [])
-    if (!aud.includes(OUTLOOK)) return { ok: false, reason: 'audience' }
+    if (!aud.some((a) => OUTLOOK_ALIASES.includes(String(a)))) return { ok: false, reason: 'audience' }
+    if (payload.scp === undefined && Array.isArray(payload.roles)) {
+      if (!payload.roles.includes(SMTP_SEND_AS_APP)) return { ok: false, reason: 'scope' }
+      return { ok: true, kind: 'app', appId: String(payload.appid ?? ''), oid: String(payload.oid ?? '') }
+    }
     const scp = typeof payload.scp === 'string' ? payload.scp.split(' ') : []
     if (!scp.includes(SMTP_SEND)) return { ok: false, reason: 'scope' }
     const upn = typeof payload.upn === 'string' ? payload.upn : ''
     if (!upn || upn.toLowerCase() !== user.trim().toLowerCase()) {
       return { ok: false, reason: 'user' }
     }
-    return { ok: true, upn, oid: String(payload.oid ?? '') }
+    return { ok: true, kind: 'delegated', upn, oid: String(payload.oid ?? '') }
   }
 }

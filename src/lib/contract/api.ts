@@ -317,6 +317,27 @@ export const SandboxInfo = z.object({
   inboxUrl: z.string().optional(),
   /** Redirect URI registered for the SPA (the MSAL redirect bridge). */
   spaRedirectUri: z.string().optional(),
+  /** The device authorization endpoint, `…/{tenant}/oauth2/v2.0/devicecode` (Web app, device code flow). */
+  deviceCodeEndpoint: z.string().optional(),
+  /** The sandbox's verification page (Entra's `https://microsoft.com/devicelogin`). */
+  deviceLoginUri: z.string().optional(),
+  /** What the app-only (client credentials) path of the Web app needs, as set up in the sandbox. */
+  appOnly: z
+    .object({
+      /** The token request's scope: `https://outlook.office365.com/.default`. */
+      scope: z.string(),
+      /** The application permission the token carries in `roles`: `SMTP.SendAsApp`. */
+      role: z.string(),
+      /** Enterprise application object ID: `New-ServicePrincipal -ObjectId`, the token's `oid`. */
+      servicePrincipalObjectId: z.string(),
+      /** App registration object ID: NOT for `New-ServicePrincipal` (the classic mistake). */
+      appObjectId: z.string(),
+      /** Mailboxes the service principal has FullAccess on (`Add-MailboxPermission`). */
+      fullAccessMailboxes: z.array(z.string()),
+      /** "Allow public client flows" (device code without the secret). */
+      allowPublicClientFlows: z.boolean(),
+    })
+    .optional(),
 })
 export type SandboxInfo = z.infer<typeof SandboxInfo>
 
