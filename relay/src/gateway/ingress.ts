@@ -371,6 +371,7 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
 
   function armSessionTimer(connection: Connection, r: SessionRecord<D>, delay = limits.sessionTimeoutMs) {
     r.timer = setTimeout(() => {
+      if (connection._closing || connection._closed) return
       // Never inside a message or while a hook decides: the device would resend what may be committed.
       if (connection._handlerPending || connection._dataStream) {
         return armSessionTimer(connection, r, Math.min(1000, limits.sessionTimeoutMs))
