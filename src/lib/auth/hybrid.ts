@@ -8,7 +8,7 @@
  */
 import { SMTP_SCOPE, TOKEN_SCOPES } from '../settings/model.ts'
 import { AuthFailure } from './errors.ts'
-import { accountName, decodeJwt, halfHash } from './jwt.ts'
+import { accountName, decodeJwt, halfHash, type IdClaims } from './jwt.ts'
 import {
   authorizeUrl,
   canonicalEndpoint,
@@ -47,12 +47,25 @@ export function throwIfError(q: URLSearchParams): void {
   }
 }
 
-/** Signs in through `popup` (already open, opened inside the click). */
-export async function signInWebSecret(
-  cfg: WebSecretConfig,
+/** What the hybrid popup returned: the code to redeem and the checked ID token's claims. */
+export interface HybridCode {
+  code: string
+  /** The PKCE verifier the code must be redeemed with. */
+  codeVerifier: string
+  redirectUri: string
+  claims: IdClaims
+}
+
+/**
+ * Runs the hybrid `code id_token` sign-in in `popup` (already open, opened inside the click) and
+ * checks the ID token (nonce, audience, expiry, c_hash). Whoever holds the client secret redeems
+ * the code: the relay's /api/token for web-secret, the gateway's mailbox for a delegated one.
+ */
+export async function authorizeHybrid(
+  cfg: Pick<WebSecretConfig, 'authorizeEndpoint' | 'clientId' | 'redirectUri'>,
   popup: Window,
   signal: AbortSignal,
-): Promise<TokenSet> {
+): Promise<HybridCode> {
   const state = STATE_PREFIX + randomString(16)
   const nonce = randomString(16)
   const verifier = randomString(32)
@@ -80,13 +93,23 @@ export async function signInWebSecret(
   if (claims.c_hash !== undefined && claims.c_hash !== (await halfHash(code))) {
     throw new AuthFailure('id_token_invalid', { detail: 'c_hash' })
   }
+  return { code, codeVerifier: verifier, redirectUri: cfg.redirectUri, claims }
+}
+
+/** Signs in through `popup` (already open, opened inside the click). */
+export async function signInWebSecret(
+  cfg: WebSecretConfig,
+  popup: Window,
+  signal: AbortSignal,
+): Promise<TokenSet> {
+  const { code, codeVerifier, claims } = await authorizeHybrid(cfg, popup, signal)
   const { postToken } = await import('../relay/client.ts')
   const res = await postToken({
     tokenEndpoint: canonicalEndpoint(cfg.tokenEndpoint),
     clientId: cfg.clientId,
     clientSecret: cfg.clientSecret,
     scope: SCOPE,
-    grant: { type: 'authorization_code', code, codeVerifier: verifier, redirectUri: cfg.redirectUri },
+    grant: { type: 'authorization_code', code, codeVerifier, redirectUri: cfg.redirectUri },
   })
   return {
     accessToken: res.accessToken,
