@@ -10,7 +10,7 @@ export const en: CoreMessages = {
     title: 'Mail settings',
     tagline: 'Configure, authorise and test sending mail through Microsoft 365 with OAuth 2.0 (SMTP AUTH XOAUTH2).',
     language: 'Language',
-    nav: { settings: 'Mail settings', guide: 'Admin setup guide', inbox: 'Sandbox inbox' },
+    nav: { settings: 'Mail settings', guide: 'Admin setup guide', inbox: 'Sandbox inbox', gateway: 'Gateway' },
     skip: 'Skip to content',
   },
   preset: {
@@ -97,6 +97,7 @@ export const en: CoreMessages = {
     fillExpiry: 'Enter 6 months from today',
     secretNoDate: 'No expiry date entered. By default a secret expires 6 months after creation.',
     status: 'Status',
+    toGateway: 'Use these settings for a gateway mailbox',
   },
   error: {
     required: 'Required.',

@@ -4,7 +4,8 @@
  * every translated text reactive, so switching the language re-renders exactly those texts.
  *
  * Catalogues load in parts: Japanese for the first paint is bundled; English, and the texts of
- * sign-in, test send, diagnosis and guide (`*-later.ts`), are imported when first needed.
+ * sign-in, test send, diagnosis and guide (`*-later.ts`) and of the gateway page (`*-gateway.ts`),
+ * are imported when first needed.
  *
  * @module
  */
@@ -44,6 +45,8 @@ class I18n {
   #later: Promise<void> | undefined
   #core = new Set<Lang>(['ja'])
   #laterLangs = new Set<Lang>()
+  #gateway: Promise<void> | undefined
+  #gatewayLangs = new Set<Lang>()
 
   /** Reads `?lang=` and the remembered choice; call once in the browser at start. */
   start(): void {
@@ -58,6 +61,7 @@ class I18n {
       this.#core.add('en')
     }
     if (this.#later) await this.#loadLaterFor(lang)
+    if (this.#gateway) await this.#loadGatewayFor(lang)
     this.lang = lang
     try {
       localStorage.setItem(LANG_KEY, lang)
@@ -82,6 +86,25 @@ class I18n {
   loadLater(): Promise<void> {
     this.#later ??= this.#loadLaterFor('ja').then(() => this.#loadLaterFor(this.lang))
     return this.#later
+  }
+
+  async #loadGatewayFor(lang: Lang): Promise<void> {
+    if (this.#gatewayLangs.has(lang)) return
+    if (lang === 'ja') add('ja', (await import('./ja-gateway.ts')).jaGateway)
+    else add('en', (await import('./en-gateway.ts')).enGateway)
+    this.#gatewayLangs.add(lang)
+    this.#loaded += 1
+  }
+
+  /**
+   * Loads the gateway page's texts (with the later ones, which it also shows: test send,
+   * diagnosis). Idempotent; await it before showing the gateway page or the guide's app-only path.
+   */
+  loadGateway(): Promise<void> {
+    this.#gateway ??= this.loadLater()
+      .then(() => this.#loadGatewayFor('ja'))
+      .then(() => this.#loadGatewayFor(this.lang))
+    return this.#gateway
   }
 
   /** Translates `key` in the current language; `vars` fill `{{name}}` placeholders. */

@@ -10,7 +10,7 @@ export const ja = {
     title: 'メール設定',
     tagline: 'Microsoft 365 の OAuth 2.0 (SMTP AUTH XOAUTH2) によるメール送信を設定し、認証してテストします。',
     language: '言語',
-    nav: { settings: 'メール設定', guide: '管理者向け設定ガイド', inbox: 'サンドボックスの受信箱' },
+    nav: { settings: 'メール設定', guide: '管理者向け設定ガイド', inbox: 'サンドボックスの受信箱', gateway: 'ゲートウェイ' },
     skip: '本文へ移動',
   },
   preset: {
@@ -97,6 +97,7 @@ export const ja = {
     fillExpiry: '今日から 6 か月後を入力',
     secretNoDate: '有効期限が未入力です。既定では作成日から 6 か月です。',
     status: '状態',
+    toGateway: 'この設定でゲートウェイのメールボックスを作る',
   },
   error: {
     required: '入力してください。',

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { en } from './en.ts'
+import { enGateway } from './en-gateway.ts'
 import { enLater } from './en-later.ts'
 import { ja } from './ja.ts'
+import { jaGateway } from './ja-gateway.ts'
 import { jaLater } from './ja-later.ts'
 import { pickLang } from './lang.ts'
 
@@ -15,12 +17,13 @@ function leaves(obj: object, prefix = ''): Map<string, string> {
 }
 
 describe('message catalogues', () => {
-  const jaLeaves = leaves({ ...ja, ...jaLater })
-  const enLeaves = leaves({ ...en, ...enLater })
+  const jaLeaves = leaves({ ...ja, ...jaLater, ...jaGateway })
+  const enLeaves = leaves({ ...en, ...enLater, ...enGateway })
 
-  it('splits first-paint texts from later ones without overlap', () => {
+  it('splits first-paint, later and gateway texts without overlap', () => {
     const core = Object.keys(ja)
     for (const k of Object.keys(jaLater)) expect(core).not.toContain(k)
+    for (const k of Object.keys(jaGateway)) expect([...core, ...Object.keys(jaLater)]).not.toContain(k)
   })
 
   it('have the same keys in Japanese and English', () => {

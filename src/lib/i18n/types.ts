@@ -6,13 +6,15 @@
  */
 import type { ja } from './ja.ts'
 import type { jaLater } from './ja-later.ts'
+import type { jaGateway } from './ja-gateway.ts'
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
 
 /** Every catalogue has exactly the keys of the Japanese one, with string leaves. */
 export type CoreMessages = Widen<typeof ja>
 export type LaterMessages = Widen<typeof jaLater>
-export type Messages = CoreMessages & LaterMessages
+export type GatewayMessages = Widen<typeof jaGateway>
+export type Messages = CoreMessages & LaterMessages & GatewayMessages
 
 type Join<K, P> = K extends string ? (P extends string ? `${K}.${P}` : never) : never
 

@@ -38,7 +38,11 @@ export class RelayUnreachable extends Error {
 /** Fields the sandbox adds beyond the contract's SandboxInfo (all optional). */
 const SandboxExtras = z.object({ spaClientId: z.string().optional() })
 
-async function call(path: string, init?: RequestInit): Promise<unknown> {
+/**
+ * One JSON call to the relay on this origin: the parsed answer, or throws `RelayError` (the
+ * contract's error shape) or `RelayUnreachable`. The gateway page's admin calls use it too.
+ */
+export async function call(path: string, init?: RequestInit): Promise<unknown> {
   let res: Response
   try {
     res = await fetch(path, { ...init, headers: { 'content-type': 'application/json' } })
