@@ -1,63 +1,64 @@
 /**
- * The gateway page's calls to the relay's admin API (shared/GATEWAY.md), on this origin with the
- * admin session cookie. Errors come back as the relay client's `RelayError` / `RelayUnreachable`,
- * so the diagnosis explains them like the settings page's.
+ * The gateway page's calls to the relay's admin API (src/lib/contract/gateway.ts, GATEWAY.md) on
+ * this origin with the admin session cookie. Errors come back as the relay client's `RelayError`
+ * / `RelayUnreachable`, so the diagnosis explains them as on the settings page.
  *
  * @module
  */
-import { call, RelayError } from '$lib/relay/client.ts'
 import type { SendSuccess } from '$lib/contract/api.ts'
-import type { Mailbox, MailboxCreate } from './pending-contract.ts'
+import { call, RelayError } from '$lib/relay/client.ts'
+import type {
+  AuthorizeRequest,
+  DeviceCodeAnswer,
+  MailboxCreate,
+  MailboxItem,
+  SetupStatus,
+} from './pending-contract.ts'
 
-const json = (method: string, body?: unknown): RequestInit => ({
+const send = (method: string, body?: unknown): RequestInit => ({
   method,
   ...(body === undefined ? {} : { body: JSON.stringify(body) }),
 })
 
 const mailbox = (id: string) => `/api/admin/mailboxes/${encodeURIComponent(id)}`
 
-export interface DeviceCode {
-  userCode: string
-  verificationUri: string
-  expiresIn: number
-}
-
 /** The admin API, one method per route. */
 export const admin = {
-  async getSession(): Promise<void> {
+  async setupStatus(): Promise<SetupStatus> {
+    return (await call('/api/admin/setup')) as SetupStatus
+  },
+  /** Chooses the first password with the setup link's code; signs in (the relay sets the cookie). */
+  async setup(code: string, password: string): Promise<void> {
+    await call('/api/admin/setup', send('POST', { code, password }))
+  },
+  async session(): Promise<void> {
     await call('/api/admin/session')
   },
-  async setup(code: string, password: string): Promise<void> {
-    await call('/api/admin/setup', json('POST', { code, password }))
-  },
   async login(password: string): Promise<void> {
-    await call('/api/admin/login', json('POST', { password }))
+    await call('/api/admin/login', send('POST', { password }))
   },
   async logout(): Promise<void> {
-    await call('/api/admin/logout', json('POST', {}))
+    await call('/api/admin/logout', send('POST', {}))
   },
-  async listMailboxes(): Promise<Mailbox[]> {
-    const res = (await call('/api/admin/mailboxes')) as { mailboxes: Mailbox[] }
-    return res.mailboxes
+  async mailboxes(): Promise<MailboxItem[]> {
+    return ((await call('/api/admin/mailboxes')) as { mailboxes: MailboxItem[] }).mailboxes
   },
-  async createMailbox(body: MailboxCreate): Promise<Mailbox> {
-    const res = (await call('/api/admin/mailboxes', json('POST', body))) as { mailbox: Mailbox }
-    return res.mailbox
+  async create(body: MailboxCreate): Promise<MailboxItem> {
+    return ((await call('/api/admin/mailboxes', send('POST', body))) as { mailbox: MailboxItem }).mailbox
   },
-  async deleteMailbox(id: string): Promise<void> {
-    await call(mailbox(id), json('DELETE'))
+  async remove(id: string): Promise<void> {
+    await call(mailbox(id), send('DELETE'))
   },
-  async authorizeMailbox(
-  id: string,
-  grant: { code: string; codeVerifier: string; redirectUri: string },
-): Promise<void> {
-    await call(`${mailbox(id)}/authorize`, json('POST', grant))
+  /** Hands the hybrid popup's code to the relay, which redeems it with the stored secret. */
+  async authorize(id: string, grant: AuthorizeRequest): Promise<MailboxItem> {
+    return ((await call(`${mailbox(id)}/authorize`, send('POST', grant))) as { mailbox: MailboxItem }).mailbox
   },
-  async startDeviceCode(id: string): Promise<DeviceCode> {
-    return (await call(`${mailbox(id)}/devicecode`, json('POST', {}))) as DeviceCode
+  async deviceCode(id: string): Promise<DeviceCodeAnswer> {
+    return (await call(`${mailbox(id)}/devicecode`, send('POST', {}))) as DeviceCodeAnswer
   },
-  async testMailbox(id: string, to: string): Promise<SendSuccess> {
-    return (await call(`${mailbox(id)}/test`, json('POST', { to }))) as SendSuccess
+  /** Sends a test through the stored token; answers (and fails) exactly like /api/send. */
+  async test(id: string, to: string): Promise<SendSuccess> {
+    return (await call(`${mailbox(id)}/test`, send('POST', { to }))) as SendSuccess
   },
 }
 

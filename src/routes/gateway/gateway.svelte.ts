@@ -8,8 +8,8 @@
  */
 import type { SandboxValues } from '$lib/settings/model.ts'
 import type { MessageKey } from '$lib/i18n/types.ts'
-import { admin, errorCode, type DeviceCode } from './api.ts'
-import type { Mailbox } from './pending-contract.ts'
+import { admin, errorCode } from './api.ts'
+import type { MailboxItem } from './pending-contract.ts'
 
 /** How often the list is read again while the page is visible. */
 const REFRESH_MS = 5_000
@@ -26,11 +26,13 @@ export interface Notice {
 
 export class GatewayPage {
   phase = $state<Phase>('loading')
-  mailboxes = $state<Mailbox[]>([])
+  mailboxes = $state<MailboxItem[]>([])
   /** Why the list could not be read (diagnosed), if it could not. */
   listProblem = $state<unknown>(null)
   notice = $state<Notice | null>(null)
   sandbox = $state<SandboxValues | null>(null)
+  /** The relay still waits for the first password through its setup link. */
+  setupNeeded = $state(false)
   now = $state(Date.now())
 
   #timers: ReturnType<typeof setInterval>[] = []
@@ -56,13 +58,15 @@ export class GatewayPage {
 
   async #readSession(): Promise<void> {
     try {
-      await admin.getSession()
+      await admin.session()
       this.phase = 'in'
       await this.refresh()
     } catch (e) {
       const code = errorCode(e)
-      if (code === 'UNAUTHORIZED') this.phase = 'login'
-      else if (code === 'NOT_FOUND') this.phase = 'off'
+      if (code === 'UNAUTHORIZED') {
+        this.phase = 'login'
+        this.setupNeeded = await admin.setupStatus().then((s) => s.needed, () => false)
+      } else if (code === 'NOT_FOUND') this.phase = 'off'
       else {
         this.phase = 'login'
         this.listProblem = e
@@ -73,7 +77,7 @@ export class GatewayPage {
   /** Reads the mailboxes again; a lost session leads back to the login. */
   async refresh(): Promise<void> {
     try {
-      this.mailboxes = await admin.listMailboxes()
+      this.mailboxes = await admin.mailboxes()
       this.listProblem = null
       this.now = Date.now()
     } catch (e) {
@@ -101,7 +105,7 @@ export class GatewayPage {
   }
 
   /** Puts a mailbox the relay answered with into the list (create, authorize). */
-  upsert(m: Mailbox): void {
+  upsert(m: MailboxItem): void {
     const i = this.mailboxes.findIndex((x) => x.id === m.id)
     if (i < 0) this.mailboxes = [...this.mailboxes, m]
     else this.mailboxes[i] = m

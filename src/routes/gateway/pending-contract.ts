@@ -1,35 +1,40 @@
-// TEMPORARY: GATEWAY.md's shapes until h4's src/lib/contract/gateway.ts lands; then deleted.
-import type { ErrorBody, SendRequest, SendSuccess } from '$lib/contract/api.ts'
+// TEMPORARY: the types of src/lib/contract/gateway.ts (on h4's branch) until it lands on main.
+import type { ErrorBody } from '$lib/contract/api.ts'
 
 export type MailboxState = 'needs-sign-in' | 'ready' | 'reauth-needed' | 'error'
 export type TokenSource = 'app' | 'delegated'
-export interface Mailbox {
+export interface MailboxItem {
   id: string
   name: string
   address: string
-  account?: string
   smtp: { host: string; port: number; security: 'starttls' | 'tls' | 'none' }
   tokenSource: TokenSource
-  tenantId?: string
-  clientId?: string
-  tokenEndpoint?: string
-  authorizeEndpoint?: string
+  tenantId: string
+  clientId: string
+  tokenEndpoint: string
+  authorizeEndpoint: string | null
   state: MailboxState
   tokenExpiresAt: string | null
   nextRenewalAt: string | null
   secretExpires: string | null
-  lastError?: ErrorBody['error']
+  account?: string | null | undefined
+  lastError?: (ErrorBody['error'] & { at: string }) | undefined
+  deviceCode?: { userCode: string; verificationUri: string; expiresAt: string } | undefined
+  createdAt: string
+  updatedAt: string
 }
 export interface MailboxCreate {
   name: string
   address: string
-  smtp: Mailbox['smtp']
+  smtp: MailboxItem['smtp']
   tokenSource: TokenSource
   tenantId: string
   clientId: string
   clientSecret: string
   tokenEndpoint: string
-  authorizeEndpoint?: string
-  secretExpires?: string
+  authorizeEndpoint?: string | undefined
+  secretExpires?: string | undefined
 }
-export type { SendRequest, SendSuccess }
+export interface DeviceCodeAnswer { ok: true; userCode: string; verificationUri: string; expiresIn: number; message?: string | undefined }
+export interface AuthorizeRequest { code: string; codeVerifier?: string | undefined; redirectUri: string }
+export interface SetupStatus { ok: true; needed: boolean; passwordFromEnvironment: boolean }
