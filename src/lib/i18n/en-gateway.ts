@@ -126,6 +126,9 @@ export const enGateway: GatewayMessages = {
       failed: 'The mailbox could not be created.',
     },
     reauth: {
+      appOnly:
+        'When an app-only (app) mailbox fails to authenticate like this, check in Exchange Online that the service principal is registered (New-ServicePrincipal with the Enterprise application’s object ID) and has FullAccess to this mailbox (Add-MailboxPermission).',
+      appOnlyLink: 'Open the app-only steps',
       working: 'Signing in in the popup…',
       handing: 'Handing the sign-in code to the relay…',
       done: 'Sign-in for “{{name}}” completed.',

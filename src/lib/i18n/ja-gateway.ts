@@ -125,6 +125,9 @@ export const jaGateway = {
       failed: 'メールボックスを作成できませんでした。',
     },
     reauth: {
+      appOnly:
+        'アプリのみ (app) のメールボックスでこの認証エラーが出るときは、Exchange Online でサービス プリンシパルが登録されているか（New-ServicePrincipal に「エンタープライズ アプリケーション」のオブジェクト ID を使ったか）と、このメールボックスへの FullAccess（Add-MailboxPermission）を確認してください。',
+      appOnlyLink: 'アプリのみの手順を開く',
       working: 'ポップアップでサインインしています…',
       handing: 'サインインのコードをリレーに渡しています…',
       done: '「{{name}}」のサインインが完了しました。',
