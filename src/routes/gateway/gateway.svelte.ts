@@ -9,7 +9,7 @@
 import type { SandboxValues } from '$lib/settings/model.ts'
 import type { MessageKey } from '$lib/i18n/types.ts'
 import { admin, errorCode } from './api.ts'
-import type { MailboxItem } from './pending-contract.ts'
+import type { MailboxItem } from '$lib/contract/gateway.ts'
 
 /** How often the list is read again while the page is visible. */
 const REFRESH_MS = 5_000

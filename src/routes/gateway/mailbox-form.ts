@@ -7,7 +7,7 @@
  */
 import type { Security } from '$lib/contract/api.ts'
 import { M365_AUTHORIZE, M365_TOKEN, tenantOf, withTenant, type SandboxValues, type Settings } from '$lib/settings/model.ts'
-import type { MailboxCreate, TokenSource } from './pending-contract.ts'
+import type { MailboxCreate, TokenSource } from '$lib/contract/gateway.ts'
 
 export interface MailboxForm {
   name: string
