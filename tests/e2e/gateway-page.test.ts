@@ -10,10 +10,17 @@
  *   [再認証] makes it ready again.
  * Every wait is for a state the page shows; nothing asserts on timings.
  */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inbox, setSwitches, startPageEnv, USERS, type PageEnv } from './page-harness.ts'
 import { newContext } from '../helpers/browser.ts'
+import { ROOT } from '../helpers/relay-process.ts'
+
+// TEMPORARY, until the relay's admin API (relay/src/gateway/admin.ts) is on main: this page test
+// has nothing to talk to before it. Remove with the API's arrival.
+const ADMIN_API = existsSync(join(ROOT, 'relay', 'src', 'gateway', 'admin.ts'))
 
 const TOKEN_TTL_S = 40
 /** Renewal and revocation show within a token's life or two; room to spare on a busy machine. */
@@ -25,6 +32,7 @@ let env: PageEnv
 let page: Page
 
 beforeAll(async () => {
+  if (!ADMIN_API) return
   env = await startPageEnv({ RELAY_SANDBOX_TOKEN_TTL: String(TOKEN_TTL_S) })
   const context = await newContext(env.browser, { viewport: { width: 1280, height: 900 } })
   page = await context.newPage()
@@ -66,7 +74,7 @@ async function reauthorise(name: string): Promise<void> {
   await card(name).locator('.mailbox-status:not([data-phase=reauth]):not([data-phase=handing])').waitFor()
 }
 
-describe('the gateway page', () => {
+describe.skipIf(!ADMIN_API)('the gateway page', () => {
   it(
     'sets the admin password through the one-time link and shows the mailboxes',
     async () => {
