@@ -119,19 +119,25 @@ function normaliseLineEnds(parser: Connection['_parser']): void {
   }) as typeof parser.write
 }
 
-/** `buf` with every LF that does not follow a CR turned into CRLF. */
+const CRLF = Buffer.from('\r\n')
+
+/**
+ * `buf` with every LF that does not follow a CR turned into CRLF (`lastWasCr`: the byte before
+ * `buf` was a CR). Jumps from LF to LF with the native `indexOf`: a 35 MB scan must not be
+ * walked byte by byte in JavaScript.
+ */
 export function toCrlf(buf: Buffer, lastWasCr = false): Buffer {
-  let bare = 0
-  for (let i = 0; i < buf.length; i++) {
-    if (buf[i] === LF && !(i === 0 ? lastWasCr : buf[i - 1] === CR)) bare++
+  const bare: number[] = []
+  for (let at = buf.indexOf(LF); at >= 0; at = buf.indexOf(LF, at + 1)) {
+    if (!(at === 0 ? lastWasCr : buf[at - 1] === CR)) bare.push(at)
   }
-  if (bare === 0) return buf
-  const out = Buffer.allocUnsafe(buf.length + bare)
-  let o = 0
-  for (let i = 0; i < buf.length; i++) {
-    const byte = buf[i] as number
-    if (byte === LF && !(i === 0 ? lastWasCr : buf[i - 1] === CR)) out[o++] = CR
-    out[o++] = byte
+  if (bare.length === 0) return buf
+  const parts: Buffer[] = []
+  let from = 0
+  for (const at of bare) {
+    parts.push(buf.subarray(from, at), CRLF)
+    from = at + 1
   }
-  return out
+  parts.push(buf.subarray(from))
+  return Buffer.concat(parts, buf.length + bare.length)
 }
