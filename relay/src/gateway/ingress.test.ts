@@ -371,6 +371,24 @@ describe('SMTP ingress: limits', () => {
     c.close()
   })
 
+  it('answers 452 4.3.1 when messages in memory would pass their cap, and frees what it held', async () => {
+    const h = await harness({}, { allowIp: true, limits: { maxBufferedBytes: 4000 } })
+    const c = await MfdClient.connect(h.port('none'))
+    await c.reply()
+    await c.cmd('EHLO mfd')
+    const send = async (bodyBytes: number) => {
+      await c.cmd('MAIL FROM:<s@example.jp>')
+      await c.cmd('RCPT TO:<t@example.jp>')
+      await c.cmd('DATA')
+      return c.cmd('Subject: x\r\n\r\n' + 'y'.repeat(bodyBytes) + '\r\n.')
+    }
+    expect(await send(5000)).toBe('452 4.3.1 Insufficient system resources, try again later')
+    expect(await readdir(h.sinkDir)).toEqual([])
+    // Three messages that each fit: nothing of the refused one (or of the previous) is still counted.
+    for (let i = 0; i < 3; i++) queuedId(await send(3000))
+    c.close()
+  })
+
   it('accepts 500 recipients and answers the 501st 452 4.5.3', async () => {
     const h = await harness({}, { allowIp: true })
     const c = await MfdClient.connect(h.port('none'))

@@ -99,6 +99,11 @@ export interface IngressLimits {
   maxConnections: number
   /** Failed AUTH attempts per connection before it is closed with `421 4.7.0`. */
   maxAuthFailuresPerSession: number
+  /**
+   * Message bytes held in memory across all sessions (messages are committed whole). A message
+   * that would go past it is answered `452 4.3.1` (try later) instead of exhausting memory.
+   */
+  maxBufferedBytes: number
   /** How long close() lets sessions finish before they get `421` (ms). */
   closeTimeoutMs: number
 }
@@ -111,6 +116,7 @@ export const DEFAULT_LIMITS: IngressLimits = {
   sessionTimeoutMs: 30 * 60_000,
   maxConnections: 500,
   maxAuthFailuresPerSession: 3,
+  maxBufferedBytes: 256 * 1024 * 1024,
   closeTimeoutMs: 30_000,
 }
 
@@ -196,6 +202,8 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
   const perAddress = new ConnectionCounter(config.maxConnectionsPerAddress)
   const throttle = new AuthThrottle(opts.authThrottle)
   const oldTls = config.minTls === 'TLSv1' || config.minTls === 'TLSv1.1'
+  /** Bytes of messages being received or committed, all listeners together. */
+  let buffered = 0
 
   const servers: SMTPServer[] = []
   const listeners: IngressListenerInfo[] = []
@@ -447,18 +455,42 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
   ): Promise<string> {
     const chunks: Buffer[] = []
     let size = 0
-    await new Promise<void>((resolve, reject) => {
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length
-        if (size <= limits.maxMessageBytes) chunks.push(chunk)
+    let held = 0
+    let overloaded = false
+    try {
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size > limits.maxMessageBytes || overloaded) return
+          if (buffered + chunk.length > limits.maxBufferedBytes) {
+            overloaded = true
+            buffered -= held
+            held = 0
+            chunks.length = 0
+            return
+          }
+          chunks.push(chunk)
+          held += chunk.length
+          buffered += chunk.length
+        })
+        stream.once('end', resolve)
+        stream.once('error', reject)
       })
-      stream.once('end', resolve)
-      stream.once('error', reject)
-    })
-    if (stream.sizeExceeded || size > limits.maxMessageBytes) {
-      r.refused++
-      throw smtpError(552, '5.3.4 Message size exceeds fixed maximum message size')
+      if (stream.sizeExceeded || size > limits.maxMessageBytes) {
+        r.refused++
+        throw smtpError(552, '5.3.4 Message size exceeds fixed maximum message size')
+      }
+      if (overloaded) {
+        r.refused++
+        throw smtpError(452, '4.3.1 Insufficient system resources, try again later')
+      }
+      return await commit(Buffer.concat(chunks, size), session, r)
+    } finally {
+      buffered -= held
     }
+  }
+
+  async function commit(bytes: Buffer, session: SMTPServerSession, r: SessionRecord<D>): Promise<string> {
     const device = r.device
     if (!device) throw smtpError(...TEMPORARY) // unreachable: onMailFrom let the transaction start
     const tls = session.tlsOptions ? session.tlsOptions.version || session.tlsOptions.name : null
@@ -469,7 +501,7 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
         },
-        bytes: Buffer.concat(chunks, size),
+        bytes,
         remoteAddress: session.remoteAddress,
         session: {
           id: session.id,
