@@ -431,8 +431,9 @@ describe('SMTP ingress: limits', () => {
   it('an idle device gets 421 4.4.2 after the command timeout', async () => {
     const h = await harness({}, { limits: { commandTimeoutMs: 200 } })
     const c = await MfdClient.connect(h.port('none'))
-    await c.reply()
-    await c.cmd('EHLO mfd')
+    expect(await c.reply()).toMatch(/^220 /)
+    // The device says nothing after the greeting (were it to talk, a busy machine could let the
+    // timeout run out before its command arrived, and the test would depend on timing).
     expect(await c.reply()).toBe('421 4.4.2 Idle timeout, closing connection')
     await c.closed
   })
