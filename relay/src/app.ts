@@ -23,6 +23,7 @@ import { metaRoutes } from './routes/meta.ts'
 import { sendRoutes } from './routes/send.ts'
 import { tokenRoutes } from './routes/token.ts'
 import type { SandboxHandle } from './sandbox/types.ts'
+import type { Pool } from './smtp/pool.ts'
 import type { SendOptions, SendResult, Timeouts } from './smtp/types.ts'
 
 export interface AppDeps {
@@ -34,6 +35,12 @@ export interface AppDeps {
   clientAddress(c: Context): string
   /** The SMTP engine's `sendMail` (relay/src/smtp). */
   sendMail(opts: SendOptions): Promise<SendResult>
+  /**
+   * Idle authenticated SMTP connections that `/api/send` reuses (at most 3 per mailbox); the
+   * relay's one pool, which the entrypoints close on shutdown and which other front ends of the
+   * same process may share. Without it every send opens its own connection.
+   */
+  pool?: Pool
   /** SMTP timeouts; the engine's defaults when absent (tests shorten them). */
   smtpTimeouts?: Partial<Timeouts>
   /** Name resolution (`node:dns/promises` lookup, all addresses). */

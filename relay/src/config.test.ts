@@ -72,6 +72,7 @@ describe('loadConfig', () => {
     })
     expect(c).toMatchObject({
       rateLimitPerMinute: 5,
+      smtpIdleMs: 30_000,
       dataDir: '/var/lib/mailkey',
       staticDir: '/srv/page',
     })
@@ -93,6 +94,8 @@ describe('loadConfig', () => {
     [{ RELAY_MAX_MESSAGE_BYTES: '-1' }, /^RELAY_MAX_MESSAGE_BYTES: /],
     [{ RELAY_MAX_MESSAGE_BYTES: '999999999999' }, /^RELAY_MAX_MESSAGE_BYTES: /],
     [{ RELAY_RATE_LIMIT: '0' }, /^RELAY_RATE_LIMIT: /],
+    // API.md promises idle connections are closed after 30 s at the latest.
+    [{ RELAY_SMTP_IDLE_MS: '30001' }, /^RELAY_SMTP_IDLE_MS: expected a whole number 0…30000/],
     [
       { RELAY_SANDBOX_TOKEN_TTL: '9' },
       /^RELAY_SANDBOX_TOKEN_TTL: expected a whole number 10…86400, got "9"$/,

@@ -14,7 +14,7 @@ import {
   relayVersion,
   resolveAll,
 } from './http/boot.ts'
-import { sendMail } from './smtp/index.ts'
+import { createPool, sendMail } from './smtp/index.ts'
 
 /** What this file uses of the Deno namespace (kept minimal; checked with `deno check`). */
 declare const Deno: {
@@ -40,6 +40,9 @@ if (config.sandbox) {
   Deno.exit(1)
 }
 
+// Idle authenticated SMTP connections, shared by every request of this process.
+const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) : undefined
+
 const app = createApp({
   config,
   runtime: 'deno',
@@ -47,6 +50,7 @@ const app = createApp({
   clientAddress: (c) =>
     (c.env as { remoteAddr?: { hostname?: string } }).remoteAddr?.hostname ?? 'unknown',
   sendMail,
+  ...(pool && { pool }),
   resolveHost: resolveAll,
   staticRoot: config.staticDir,
 })
@@ -67,9 +71,10 @@ try {
   Deno.exit(1)
 }
 
-// shutdown() stops accepting and resolves once the requests in flight are answered.
+// shutdown() stops accepting and resolves once the requests in flight are answered; then the
+// idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => Deno.addSignalListener(signal, handler),
-  () => server.shutdown(),
+  () => server.shutdown().then(() => pool?.close()),
   (code) => Deno.exit(code),
 )

@@ -22,7 +22,7 @@ import {
 import { lingeringClose } from './http/linger.ts'
 import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
-import { sendMail } from './smtp/index.ts'
+import { createPool, sendMail } from './smtp/index.ts'
 
 const exit = (code: number) => process.exit(code)
 let config = await concretePortOrExit(configOrExit(process.env, exit), exit)
@@ -45,12 +45,16 @@ if (config.sandbox) {
   sandbox = started
 }
 
+// Idle authenticated SMTP connections, shared by every request of this process.
+const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) : undefined
+
 const app = createApp({
   config,
   runtime: 'node',
   version: relayVersion(),
   clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   sendMail,
+  ...(pool && { pool }),
   resolveHost: resolveAll,
   ...(sandbox && { sandbox }),
   staticRoot: config.staticDir,
@@ -81,6 +85,7 @@ onShutdown(
       server.closeIdleConnections()
       setInterval(() => server.closeIdleConnections(), 100).unref()
     })
+    await pool?.close()
     await sandbox?.close()
   },
   (code) => process.exit(code),

@@ -1,7 +1,8 @@
 /**
  * `POST /api/send` (shared/API.md): validate, check the target against the allow-list, build
- * the MIME message, submit it through the SMTP engine, answer with the server's reply, the
- * redacted transcript and the timings. Engine failures are thrown on to `onError`.
+ * the MIME message, submit it through the SMTP engine (on an idle connection of the relay's
+ * pool unless `smtp.reuse` is false), answer with the server's reply, the redacted transcript
+ * and the timings. Engine failures are thrown on to `onError`.
  *
  * @module
  */
@@ -106,6 +107,8 @@ export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
             eightBit: built.eightBit,
             smtpUtf8: built.smtpUtf8,
             ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
+            // `reuse: false` still counts against the pool's limit per mailbox.
+            ...(deps.pool && { pool: deps.pool, fresh: smtp.reuse === false }),
           }),
       )
       const body: SendSuccess = {

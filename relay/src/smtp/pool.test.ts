@@ -45,7 +45,9 @@ describe('connection pool', () => {
     expect(second.response).toBe('250 queued 2')
     expect(second.transcript[0]).toMatchObject({
       dir: 'I',
-      line: expect.stringMatching(/^reusing an authenticated connection/),
+      line: expect.stringMatching(
+        /^reusing the connection to localhost port \d+ .*message 2 on it.*: greeting, EHLO and AUTH not repeated$/
+      ),
     })
     expect(second.timings).toMatchObject({ connectMs: 0, tlsMs: 0, authMs: 0 })
     await pool.close()
@@ -121,11 +123,99 @@ describe('connection pool', () => {
     await sendMail(options(peer.port, { pool }))
     const second = await sendMail(options(peer.port, { pool }))
     expect(second.response).toBe('250 queued')
-    expect(second.transcript[0]).toMatchObject({
-      dir: 'I',
-      line: expect.stringMatching(/^connected to/),
-    })
-    expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
+    const notes = second.transcript.filter((l) => l.dir === 'I').map((l) => l.line)
+    expect(notes[0]).toMatch(/^reusing the connection/)
+    expect(notes[1]).toMatch(
+      /^the server had closed the reused connection \(.*closed by the server\).*new connection$/
+    )
+    expect(notes[2]).toMatch(/^connected to/)
+    expect(peer.outcomes[0]).toEqual({ ok: true, extra: '', tls: false })
+  })
+
+  it('sends again on a fresh connection when a reused one answers the RSET with 421', async () => {
+    // The server's idle timer fired as the flight was on its way: its 421 answers the RSET.
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued\r\n' },
+      { c: `RSET\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '421 4.4.2 mx.example timeout, closing connection\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    await sendMail(options(peer.port, { pool }))
+    const second = await sendMail(options(peer.port, { pool }))
+    expect(second.response).toBe('250 queued')
+    expect(second.transcript.map((l) => l.line)).toContain(
+      'the server had closed the reused connection (421 4.4.2 mx.example timeout, closing ' +
+        'connection) before taking anything of this message; sending it on a new connection'
+    )
+    expect(peer.outcomes[0]).toEqual({ ok: true, extra: '', tls: false })
+  })
+
+  it('does not send again when a reused connection dies after the server answered', async () => {
+    // RSET, MAIL and RCPT answered, then the connection ends: the message may have been taken.
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued\r\n' },
+      { c: `RSET\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 flushed\r\n250 ok\r\n250 ok\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    await sendMail(options(peer.port, { pool }))
+    const error = await sendMail(options(peer.port, { pool })).catch((e: unknown) => e)
+    // Not sent again: a second connection would have carried it ("250 queued").
+    expect(error).toMatchObject({ name: 'SmtpError', stage: 'data', kind: 'socket' })
+  })
+
+  it('drops an idle connection at a reply nobody asked for (a 421 before its close)', async () => {
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING') },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued\r\n' },
+      // The server announces its close but keeps the socket open.
+      { s: '421 4.4.2 closing soon\r\n' },
+      { c: 'never sent' },
+    ])
+    pool = createPool()
+    await sendMail(options(peer.port, { pool }))
+    await vi.waitFor(() => expect(pool?.idleCount).toBe(0))
+    const second = await sendMail(options(peer.port, { pool }))
+    expect(second.transcript.some((l) => /^reusing/.test(l.line))).toBe(false)
+    expect(second.transcript[0]?.line).toMatch(/^connected to/)
+  })
+
+  it('fresh: a new connection with the whole dialogue, ended with QUIT, within the limit', async () => {
+    const real = await startSmtpPeer()
+    try {
+      pool = createPool({ maxPerMailbox: 1 })
+      const opts = {
+        ...options(real.port, { security: 'starttls', ca: real.caPem, pool }),
+        auth: { type: 'xoauth2', user: real.user, accessToken: real.token } as const,
+      }
+      await sendMail(opts)
+      expect(pool.idleCount).toBe(1)
+      // The one slot is held by the idle connection: it is closed to make room.
+      const fresh = await sendMail({ ...opts, fresh: true })
+      expect(fresh.transcript.some((l) => /^reusing/.test(l.line))).toBe(false)
+      expect(fresh.transcript).toContainEqual({ dir: 'C', line: 'AUTH XOAUTH2 ****' })
+      expect(fresh.transcript).toContainEqual({ dir: 'C', line: 'QUIT' })
+      expect(real.connections.max).toBe(1)
+      expect(real.connections.total).toBe(2)
+      expect(pool.idleCount).toBe(0)
+      await vi.waitFor(() => expect(real.connections.open).toBe(0))
+    } finally {
+      await pool?.close()
+      await real.close()
+    }
   })
 
   it('keys by a hash of the secret, never the secret itself', () => {

@@ -24,22 +24,36 @@ export interface Lease {
   session?: Session
   /** How long the session was idle (ms), when reused. */
   idleMs?: number
+  /** How many messages the session carried before this one, when reused. */
+  messages?: number
   /** Gives the slot back: with a reusable session, or undefined when it is gone. */
   release(session: Session | undefined): void
 }
 
+export interface AcquireOptions {
+  /**
+   * Never an idle session: the right to open a new one, still counted against the mailbox's
+   * limit (an idle session is closed to make room when the limit is reached).
+   */
+  fresh?: boolean
+}
+
 export interface Pool {
   /** Waits for a slot of the mailbox `opts` sends as (rejects when `signal` aborts). */
-  acquire(opts: SendOptions): Promise<Lease>
+  acquire(opts: SendOptions, how?: AcquireOptions): Promise<Lease>
   /** Idle connections now held. */
   readonly idleCount: number
-  /** Ends every idle connection (QUIT) and refuses further use; busy ones end on release. */
+  /**
+   * Ends every idle connection (QUIT, resolving once they have closed) and refuses further use;
+   * busy ones end on release.
+   */
   close(): Promise<void>
 }
 
 interface Idle {
   session: Session
   since: number
+  messages: number
   timer: ReturnType<typeof setTimeout>
   unwatch: () => void
 }
@@ -59,7 +73,8 @@ export function sessionKey(opts: SendOptions): { key: string; mailbox: string } 
     opts.host,
     opts.port,
     opts.security,
-    opts.connectAddress ?? '',
+    // Not the connect address: any checked address of `host` serves (the certificate names
+    // `host`), and a name with several addresses, tried in turn, keeps its connections.
     auth.type,
     user,
     sha256(secret),
@@ -84,26 +99,50 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
     else open.delete(mailbox)
     wake(mailbox)
   }
+  /**
+   * Ends `session` politely (QUIT) and frees its slot once the connection has really closed: a
+   * connection saying goodbye still counts against the mailbox's limit.
+   */
+  const retire = (session: Session, mailbox: string) => {
+    session.dispose()
+    session.wire.onClose(() => forget(mailbox))
+  }
 
+  /** Removes and returns the most recently idle session of `key`, whatever its state. */
   const take = (key: string): Idle | undefined => {
     const list = idle.get(key)
     const entry = list?.pop()
     if (list && list.length === 0) idle.delete(key)
-    if (entry) {
-      clearTimeout(entry.timer)
-      entry.unwatch()
-    }
+    entry?.unwatch()
     return entry
   }
 
-  /** Closes one idle session of `mailbox` held under another key (say, an older token). */
-  const evictOther = (mailbox: string, key: string): boolean => {
+  /**
+   * An idle session of `key` still fit to carry a message. One the server has closed, or that
+   * holds bytes nobody asked for (a `421` announcing the close, its FIN not yet here), is
+   * dropped and its slot freed.
+   */
+  const takeUsable = (key: string, mailbox: string): Idle | undefined => {
+    for (;;) {
+      const entry = take(key)
+      if (!entry) return undefined
+      const wire = entry.session.wire
+      if (!wire.closed && !wire.hasUnread) return entry
+      wire.close()
+      forget(mailbox)
+    }
+  }
+
+  /**
+   * Closes one idle session of `mailbox` held under another key (say, an older token), or
+   * under any key when `anyKey` (a fresh connection is wanted).
+   */
+  const evictOther = (mailbox: string, key: string, anyKey = false): boolean => {
     for (const [k] of idle) {
-      if (k === key || mailboxOf.get(k) !== mailbox) continue
+      if ((k === key && !anyKey) || mailboxOf.get(k) !== mailbox) continue
       const entry = take(k)
       if (!entry) continue
-      entry.session.dispose()
-      forget(mailbox)
+      retire(entry.session, mailbox)
       return true
     }
     return false
@@ -111,6 +150,7 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
 
   const leaseFor = (key: string, mailbox: string, reused?: Idle): Lease => {
     let released = false
+    const messages = (reused?.messages ?? 0) + 1
     const lease: Lease = {
       release(session) {
         if (released) return
@@ -121,29 +161,38 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
           forget(mailbox)
           return
         }
+        const drop = () => {
+          const list = idle.get(key)
+          const i = list?.indexOf(entry) ?? -1
+          if (!list || i < 0) return false
+          list.splice(i, 1)
+          if (list.length === 0) idle.delete(key)
+          entry.unwatch()
+          return true
+        }
+        // A reply while idle was asked for by nobody: the server is closing (421 on its own
+        // timer) or confused. Either way the connection cannot carry a message: close it.
+        const onLine = session.wire.onLine
+        session.wire.onLine = (line) => {
+          onLine(line)
+          session.wire.close()
+        }
+        // The server may close an idle connection: drop it then.
+        const unwatchClose = session.wire.onClose(() => {
+          if (drop()) forget(mailbox)
+        })
         const entry: Idle = {
           session,
           since: performance.now(),
+          messages,
           timer: setTimeout(() => {
-            const list = idle.get(key)
-            const i = list?.indexOf(entry) ?? -1
-            if (list && i >= 0) list.splice(i, 1)
-            if (list?.length === 0) idle.delete(key)
-            entry.unwatch()
-            session.dispose()
-            forget(mailbox)
+            if (drop()) retire(session, mailbox)
           }, idleMs),
-          // The server may close an idle connection (421 on its own timeout): drop it then.
-          unwatch: session.wire.onClose(() => {
+          unwatch: () => {
             clearTimeout(entry.timer)
-            const list = idle.get(key)
-            const i = list?.indexOf(entry) ?? -1
-            if (list && i >= 0) {
-              list.splice(i, 1)
-              if (list.length === 0) idle.delete(key)
-              forget(mailbox)
-            }
-          }),
+            session.wire.onLine = onLine
+            unwatchClose()
+          },
         }
         ;(entry.timer as { unref?: () => void }).unref?.()
         idle.set(key, [...(idle.get(key) ?? []), entry])
@@ -154,24 +203,24 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
     if (reused) {
       lease.session = reused.session
       lease.idleMs = performance.now() - reused.since
+      lease.messages = reused.messages
     }
     return lease
   }
 
   return {
-    async acquire(opts) {
+    async acquire(opts, { fresh = false } = {}) {
       const { key, mailbox } = sessionKey(opts)
       for (;;) {
         if (closed) throw new Error('the connection pool is closed')
         opts.signal?.throwIfAborted()
-        const reused = take(key)
+        const reused = fresh ? undefined : takeUsable(key, mailbox)
         if (reused) return leaseFor(key, mailbox, reused)
         const n = open.get(mailbox) ?? 0
         if (n < maxPerMailbox) {
           open.set(mailbox, n + 1)
           return leaseFor(key, mailbox)
         }
-        if (evictOther(mailbox, key)) continue
         await new Promise<void>((resolve) => {
           const list = waiters.get(mailbox) ?? []
           const done = () => {
@@ -183,6 +232,8 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
           list.push(done)
           waiters.set(mailbox, list)
           opts.signal?.addEventListener('abort', done, { once: true })
+          // Registered first: the evicted connection's close frees the slot and wakes a waiter.
+          evictOther(mailbox, key, fresh)
         })
       }
     },
@@ -193,16 +244,19 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
     },
     async close() {
       closed = true
+      const ended: Promise<void>[] = []
       for (const [key, list] of [...idle]) {
         for (const entry of list) {
-          clearTimeout(entry.timer)
           entry.unwatch()
           entry.session.dispose()
+          ended.push(new Promise((resolve) => entry.session.wire.onClose(resolve)))
         }
         idle.delete(key)
       }
       open.clear()
       for (const list of waiters.values()) for (const w of [...list]) w()
+      // Each QUIT is answered, or its connection destroyed after the QUIT grace (wire.ts).
+      await Promise.all(ended)
     },
   }
 }

@@ -11,7 +11,15 @@ import { formatReply, SmtpError } from './errors.ts'
 import { mechanismFor, type SaslMechanism } from './sasl/index.ts'
 import { transact } from './transaction.ts'
 import { Transcript } from './transcript.ts'
-import type { SendOptions, SendResult, Stage, Timeouts, Timings } from './types.ts'
+import type { Lease } from './pool.ts'
+import type {
+  SendOptions,
+  SendResult,
+  Stage,
+  Timeouts,
+  Timings,
+  TranscriptLine,
+} from './types.ts'
 import { connectTcp, handshake, Wire, WireError } from './wire.ts'
 
 /** Defaults of the named timeouts (ms). */
@@ -34,24 +42,37 @@ const ms = (start: number) => Math.round((performance.now() - start) * 10) / 10
  * Sends one message. Resolves with the accepted and rejected recipients (partial acceptance is
  * a success) and the transcript; rejects with an `SmtpError` for every failure, the socket then
  * closed.
+ *
+ * With `pool`, an idle session for the same key is reused (an RSET first, pipelined) and the
+ * session goes back to the pool afterwards; with `fresh` as well, a new connection carries the
+ * message and ends with QUIT. A reused session the server had closed while it was idle is
+ * replaced by a new connection without the caller seeing a failure (`closedBeforeMessage`).
  */
-export async function sendMail(opts: SendOptions): Promise<SendResult> {
+export function sendMail(opts: SendOptions): Promise<SendResult> {
+  return attempt(opts, opts.fresh === true, [])
+}
+
+async function attempt(
+  opts: SendOptions,
+  fresh: boolean,
+  earlier: TranscriptLine[]
+): Promise<SendResult> {
   const start = performance.now()
   const timeouts = { ...DEFAULT_TIMEOUTS, ...opts.timeouts }
   const mech = mechanismFor(opts.auth)
   const transcript = new Transcript(mech?.secrets ?? [])
+  transcript.lines.push(...earlier)
   const timings: Timings = { connectMs: 0, tlsMs: 0, authMs: 0, totalMs: 0 }
+  const keep = opts.fresh !== true
   let session: Session | undefined
-  let lease: Awaited<ReturnType<NonNullable<SendOptions['pool']>['acquire']>> | undefined
+  let lease: Lease | undefined
   try {
     checkEnvelope(opts)
-    lease = await opts.pool?.acquire(opts)
+    lease = await opts.pool?.acquire(opts, { fresh })
     if (lease?.session) {
       session = lease.session
       session.transcript = transcript
-      transcript.info(
-        `reusing an authenticated connection (idle ${Math.round(lease.idleMs ?? 0)} ms)`
-      )
+      transcript.info(reuseNote(opts, lease))
     } else {
       session = await open(opts, mech, timeouts, transcript, timings)
     }
@@ -64,11 +85,16 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
         eightBit: opts.eightBit,
         smtpUtf8: opts.smtpUtf8,
         reset: lease?.session !== undefined,
-        quit: !lease,
+        quit: !lease || !keep,
       })
       timings.totalMs = ms(start)
-      if (lease) lease.release(session)
-      else session.wire.closeAfterQuit()
+      if (lease && keep) lease.release(session)
+      else {
+        session.wire.closeAfterQuit()
+        // The slot is the pool's again once the connection has closed, not at the QUIT.
+        const slot = lease
+        if (slot) session.wire.onClose(() => slot.release(undefined))
+      }
       return {
         accepted: result.accepted,
         rejected: result.rejected,
@@ -91,14 +117,45 @@ export async function sendMail(opts: SendOptions): Promise<SendResult> {
         : transcript.scrub(String((e as Error)?.message ?? e)),
       cause: e,
     })
-    // A reused connection the server had already dropped fails before any reply: nothing was
-    // accepted, so the message goes again on a fresh (or another idle) connection.
-    if (lease?.session && error.kind === 'socket' && !transcript.lines.some((l) => l.dir === 'S')) {
-      return sendMail(opts)
+    if (lease?.session && closedBeforeMessage(error, transcript.lines.slice(earlier.length))) {
+      const why = error.reply ? formatReply(error.reply) : error.message
+      transcript.info(
+        `the server had closed the reused connection (${why}) before taking anything of ` +
+          'this message; sending it on a new connection'
+      )
+      return attempt(opts, true, transcript.snapshot())
     }
     error.transcript = transcript.snapshot()
     throw error
   }
+}
+
+/** The transcript's line for a reused session: what is not repeated, and why. */
+function reuseNote(opts: SendOptions, lease: Lease): string {
+  const skipped = [
+    'greeting',
+    'EHLO',
+    ...(opts.security === 'none' ? [] : ['TLS']),
+    ...(opts.auth.type === 'none' ? [] : ['AUTH']),
+  ]
+  const idle = `${((lease.idleMs ?? 0) / 1000).toFixed(1)} s`
+  const n = (lease.messages ?? 0) + 1
+  return `reusing the connection to ${opts.host} port ${opts.port} opened for an earlier ` +
+    `message (message ${n} on it, idle ${idle}): ${skipped.slice(0, -1).join(', ')} and ` +
+    `${skipped.at(-1)} not repeated`
+}
+
+/**
+ * Whether a reused connection failed before the server took up anything of this message, so
+ * that sending it again cannot deliver it twice: the connection ended without a single reply
+ * to this message's flight, or the first reply, the one to RSET, was 421 (the server closing
+ * the channel, RFC 5321 §3.8). Servers close idle connections on their own timer; the close can
+ * cross our flight on the way, and the server never reads it. Any other failure, a timeout
+ * included, may follow a message the server accepted, and is the caller's to see.
+ */
+function closedBeforeMessage(error: SmtpError, lines: TranscriptLine[]): boolean {
+  if (error.kind === 'socket') return !lines.some((l) => l.dir === 'S')
+  return error.kind === 'reply' && error.command === 'RSET' && error.reply?.code === 421
 }
 
 /** Connects, greets, secures and authenticates a new session. */

@@ -87,6 +87,11 @@ export interface SendOptions {
   signal?: AbortSignal
   /** Reuse idle authenticated connections from this pool (see pool.ts); none by default. */
   pool?: Pool
+  /**
+   * With `pool`: a new connection all the same (the whole dialogue in the transcript), closed
+   * with QUIT after the message, still counted against the pool's limit per mailbox.
+   */
+  fresh?: boolean
 }
 
 export interface SendResult {

@@ -99,6 +99,12 @@ export const SmtpTarget = z.strictObject({
   host: HostName,
   port: z.number().int().min(1).max(65535),
   security: Security,
+  /**
+   * `false`: a new connection, with the whole dialogue in the transcript (the page's test send);
+   * otherwise an idle authenticated connection for the same host, port, security, user and
+   * token may be reused.
+   */
+  reuse: z.boolean().optional(),
 })
 export type SmtpTarget = z.infer<typeof SmtpTarget>
 

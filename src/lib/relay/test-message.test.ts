@@ -13,7 +13,12 @@ describe('test message', () => {
     })
     expect(SendRequest.safeParse(req).success).toBe(true)
     expect(req.auth).toEqual({ type: 'xoauth2', user: 'me@contoso.example', accessToken: 'eyJ.x.y' })
-    expect(req.smtp).toEqual({ host: 'smtp.office365.com', port: 587, security: 'starttls' })
+    expect(req.smtp).toEqual({
+      host: 'smtp.office365.com',
+      port: 587,
+      security: 'starttls',
+      reuse: false,
+    })
   })
 
   it('uses LOGIN for password auth and none for none', () => {

@@ -35,7 +35,8 @@ export function testRequest(
   attachment?: Attachment,
 ): SendRequest {
   return {
-    smtp: { host: s.host.trim(), port: Number(s.port), security: s.security },
+    // A new connection every time: the admin sees the whole dialogue, greeting to QUIT.
+    smtp: { host: s.host.trim(), port: Number(s.port), security: s.security, reuse: false },
     auth,
     message: {
       from: s.from.trim(),
