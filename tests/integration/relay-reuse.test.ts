@@ -223,7 +223,7 @@ describe.each(RUNTIMES)('connection reuse in the relay on %s', (runtime) => {
     ]))
     expect(peer.connections.total).toBe(2)
     // The fresh connection was not kept: it said QUIT and closed; the first one is still idle.
-    await vi.waitFor(() => expect(peer.connections.open).toBe(1))
+    await vi.waitFor(() => expect(peer.connections.open).toBe(1), { timeout: 10_000 })
     const sessions = [...commands.values()]
     expect(sessions[1]?.at(-1)).toBe('QUIT')
     expect(reused((await send(relay, peer.port)).transcript)).toBe(true)
@@ -268,7 +268,7 @@ describe.each(RUNTIMES)('connection reuse in the relay on %s', (runtime) => {
     await send(relay, cutter.port)
     // The server's side goes away; the relay finds out only when it writes the next message.
     cutter.cut()
-    await vi.waitFor(() => expect(peer.connections.open).toBe(0))
+    await vi.waitFor(() => expect(peer.connections.open).toBe(0), { timeout: 10_000 })
     const next = await send(relay, cutter.port)
     expect(cutter.resets).toBe(1)
     const notes = next.transcript.filter((l) => l.dir === 'I').map((l) => l.line)
@@ -297,8 +297,8 @@ describe.each(RUNTIMES)('connection reuse in the relay on %s', (runtime) => {
       expect(peer.connections.open).toBe(1)
       const code = await own.stop()
       expect(code, own.output()).toBe(0)
-      await vi.waitFor(() => expect(peer.connections.open).toBe(0))
-      expect([...commands.values()][0]?.at(-1)).toBe('QUIT')
+      await vi.waitFor(() => expect(peer.connections.open).toBe(0), { timeout: 10_000 })
+      expect([...commands.values()][0]?.at(-1), own.output()).toBe('QUIT')
     } finally {
       await own.stop()
     }
