@@ -137,11 +137,37 @@ describe('origins and headers', () => {
     expect(res.headers.get('Referrer-Policy')).toBe('same-origin')
   })
 
-  it('answers unknown API routes in the contract shape', async () => {
+  it.each(['/api/nope', '/api', '/api/', '/api/send/x', '/api/health/', '/api/%zz', '/api/a%00b'])(
+    'answers the unknown API path %s NOT_FOUND (404) in the contract shape',
+    async (path) => {
+      const { app, logs } = testApp()
+      for (const method of ['GET', 'POST', 'PUT', 'DELETE', 'HEAD']) {
+        const res = await app.request(path, { method })
+        expect(res.status, `${method} ${path}`).toBe(404)
+        if (method === 'HEAD') continue
+        expect(res.headers.get('Content-Type')).toMatch(/^application\/json/)
+        expect(ErrorBody.parse(await res.json()).error.code).toBe('NOT_FOUND')
+      }
+      expect(logs.map((l) => l.code)).toEqual(Array(5).fill('NOT_FOUND'))
+    },
+  )
+
+  it('answers a known API route with another method INVALID_REQUEST', async () => {
     const { app } = testApp()
-    const res = await app.request('/api/nope')
+    const res = await app.request('/api/send')
     expect(res.status).toBe(400)
-    expect(ErrorBody.parse(await res.json()).error.code).toBe('INVALID_REQUEST')
+    const body = ErrorBody.parse(await res.json())
+    expect(body.error).toMatchObject({ code: 'INVALID_REQUEST' })
+    expect(body.error.message).toContain('GET')
+  })
+
+  it('keeps plain 404s outside /api/ when no page is built', async () => {
+    const { app } = testApp()
+    for (const path of ['/apix', '/API/x', '/x/api/y']) {
+      const res = await app.request(path)
+      expect(res.status).toBe(404)
+      expect(await res.text()).toBe('Not found')
+    }
   })
 })
 

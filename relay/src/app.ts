@@ -12,7 +12,7 @@
 import { type Context, Hono } from 'hono'
 import type { RelayConfig } from './config.ts'
 import type { RelayEnv } from './http/context.ts'
-import { ApiError, onError } from './http/errors.ts'
+import { ApiError, errorResponse, onError } from './http/errors.ts'
 import { type LogFn, requestLog, stdoutLog } from './http/log.ts'
 import { serveBuiltPage } from './http/static.ts'
 import type { ResolveHost } from './http/targets.ts'
@@ -69,6 +69,13 @@ function clientAddressOf(deps: AppDeps): (c: Context) => string {
   }
 }
 
+const API_PATH = /^\/api(?:\/|$)/
+
+const noSuchRoute = () =>
+  new ApiError('NOT_FOUND', 'No such API route.', {
+    hint: 'The routes are listed at GET /api/openapi.json.',
+  })
+
 export function createApp(input: AppDeps): Hono<RelayEnv> {
   const deps: AppDeps = { ...input, clientAddress: clientAddressOf(input) }
   const log = deps.log ?? stdoutLog
@@ -80,13 +87,20 @@ export function createApp(input: AppDeps): Hono<RelayEnv> {
   app.route('/api', sendRoutes(deps))
   app.route('/api', tokenRoutes(deps))
   if (deps.sandbox) app.route('/api/sandbox', deps.sandbox.routes)
-  app.all('/api/*', () => {
-    throw new ApiError('INVALID_REQUEST', 'No such API route.', {
-      hint: 'The routes are listed at GET /api/openapi.json.',
+  app.all('/api/*', (c) => {
+    // A route that exists with another method is a bad request, not a missing route.
+    const known = app.routes.some((r) => r.method !== 'ALL' && r.path === c.req.path)
+    if (!known) throw noSuchRoute()
+    throw new ApiError('INVALID_REQUEST', `This API route does not accept ${c.req.method}.`, {
+      hint: 'The routes and their methods are listed at GET /api/openapi.json.',
     })
   })
   if (deps.staticRoot !== undefined) app.use('*', serveBuiltPage({ root: deps.staticRoot }))
-  app.notFound((c) => c.text('Not found', 404))
+  // Under /api/ every answer is in the contract's shape; elsewhere the built page (its SPA
+  // fallback above) or a plain 404.
+  app.notFound((c) =>
+    API_PATH.test(c.req.path) ? errorResponse(c, noSuchRoute()) : c.text('Not found', 404)
+  )
   app.onError(onError(log))
   return app
 }

@@ -21,10 +21,15 @@ import tls from 'node:tls'
 import type { ServerCertificate } from '../../relay/src/tls/certs.ts'
 
 export type Step =
-  /** The server writes these bytes. */
-  | { s: string }
+  /** The server writes these bytes (a string is written as UTF-8). */
+  | { s: string | Uint8Array }
   /** The client must send exactly these bytes next. */
   | { c: string }
+  /**
+   * The client sends anything up to and including these bytes (for clients whose exact bytes
+   * are not the point, such as a relay's MIME message): waits for them and discards it all.
+   */
+  | { upto: string }
   /** The server wraps the connection in TLS (after its 220 to STARTTLS). */
   | { tls: true }
   /** The server closes the connection. */
@@ -140,6 +145,12 @@ async function run(
         )
       }
       buffer = buffer.subarray(want.length)
+    } else if ('upto' in step) {
+      const want = Buffer.from(step.upto, 'utf8')
+      await until(() => buffer.indexOf(want) !== -1)
+      const at = buffer.indexOf(want)
+      if (at === -1) return outcome(`the client closed before sending ${JSON.stringify(step.upto)}`)
+      buffer = buffer.subarray(at + want.length)
     } else if ('tls' in step) {
       if (!context) throw new Error('a TLS step needs a certificate')
       unlisten(socket)

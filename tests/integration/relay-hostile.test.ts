@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ERROR_STATUS, ErrorBody, type ErrorCode } from '../../src/lib/contract/api.ts'
 import { type RelayProcess, startRelay } from '../helpers/relay-process.ts'
 import { type SmtpPeer, startSmtpPeer } from '../helpers/smtp-peer.ts'
+import { type ScriptedPeer, scriptedPeer, type Step } from '../helpers/smtp-peer-scripted.ts'
 import { call } from './relay-fixtures.ts'
 
 const MAX_MESSAGE_BYTES = 65_536
@@ -19,19 +20,110 @@ const MAX_MESSAGE_BYTES = 65_536
 const MS = 'login.microsoftonline.com'
 const TOKEN_PATH = '/t/oauth2/v2.0/token'
 
+const GREETING = '220 mx.example ESMTP\r\n'
+/** Binary garbage where the greeting should be: control bytes, invalid UTF-8, a NUL. */
+const GARBAGE = Uint8Array.from([
+  0x00, 0x01, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0xc3, 0x28, 0x80, 0x07, 0x08, 0x7f, 0x9b,
+  ...Array.from({ length: 100 }, (_, i) => (i * 37 + 128) % 256),
+  0x0d, 0x0a,
+])
+
+/** The server's side of a session up to its reply to MAIL FROM (EHLO offers nothing). */
+const untilMail: Step[] = [
+  { s: GREETING },
+  { upto: '\r\n' }, // EHLO
+  { s: '250 mx.example\r\n' },
+  { upto: '\r\n' }, // MAIL FROM
+]
+
+/** SMTP servers that break the grammar or close the session, and what the relay must answer. */
+const FAULTS: {
+  name: string
+  steps: Step[]
+  code: ErrorCode
+  stage: string
+  /** The message must say this. */
+  says?: RegExp
+  /** An SMTP reply caused it: `error.smtp.code`. */
+  smtp?: number
+}[] = [
+  {
+    name: 'a reply line over 4 KiB',
+    steps: [{ s: `220 ${'x'.repeat(5000)}\r\n` }],
+    code: 'PROTOCOL_ERROR',
+    stage: 'greeting',
+    says: /4 KiB/,
+  },
+  {
+    name: 'a reply of over 100 lines',
+    steps: [
+      { s: GREETING },
+      { upto: '\r\n' },
+      { s: '250-mx.example\r\n'.repeat(101) + '250 OK\r\n' },
+    ],
+    code: 'PROTOCOL_ERROR',
+    stage: 'ehlo',
+    says: /100 lines/,
+  },
+  {
+    name: 'a malformed reply to the final dot',
+    steps: [
+      ...untilMail,
+      { s: '250 2.1.0 OK\r\n' },
+      { upto: '\r\n' }, // RCPT TO
+      { s: '250 2.1.5 OK\r\n' },
+      { upto: 'DATA\r\n' },
+      { s: '354 go ahead\r\n' },
+      { upto: '\r\n.\r\n' },
+      { s: 'OK queued\r\n' },
+    ],
+    code: 'PROTOCOL_ERROR',
+    stage: 'data',
+    says: /"OK queued".*may have accepted it/s,
+  },
+  {
+    name: 'binary garbage instead of replies',
+    steps: [{ s: GARBAGE }],
+    code: 'PROTOCOL_ERROR',
+    stage: 'greeting',
+    says: /not text/,
+  },
+  {
+    name: '421 at MAIL FROM',
+    steps: [...untilMail, { s: '421 mx.example Service closing transmission channel\r\n' }, {
+      end: true,
+    }],
+    code: 'CONNECTION_FAILED',
+    stage: 'mail',
+    says: /temporarily unavailable.*closed the connection at MAIL FROM/s,
+    smtp: 421,
+  },
+  {
+    name: '421 4.3.2 at MAIL FROM (a Microsoft 365 reply)',
+    steps: [...untilMail, { s: '421 4.3.2 Service not active\r\n' }, { end: true }],
+    code: 'CONNECTION_FAILED',
+    stage: 'mail',
+    says: /closed the connection at MAIL FROM/,
+    smtp: 421,
+  },
+]
+
 let dir: string
 let peer: SmtpPeer
 let caFile: string
+const faultPeers: ScriptedPeer[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mailkey-hostile-'))
   peer = await startSmtpPeer()
   caFile = join(dir, 'ca.pem')
   await writeFile(caFile, peer.caPem)
+  for (const f of FAULTS) faultPeers.push(await scriptedPeer(f.steps))
 })
 
 afterAll(async () => {
   await peer?.close()
+  for (const p of faultPeers) await p.close()
   await rm(dir, { recursive: true, force: true })
 })
 
@@ -476,6 +568,52 @@ const CASES: Case[] = [
     code: 'INVALID_REQUEST',
     field: 'clientSecret',
   },
+  // A lone UTF-16 surrogate has no UTF-8 form: refused in every string field
+  {
+    name: 'token: lone surrogate in secret',
+    path: '/api/token',
+    body: token((b) => (b.clientSecret = 'sec\ud800ret')),
+    code: 'INVALID_REQUEST',
+    field: 'clientSecret',
+  },
+  {
+    name: 'token: lone surrogate in client ID',
+    path: '/api/token',
+    body: token((b) => (b.clientId = '\udc00')),
+    code: 'INVALID_REQUEST',
+    field: 'clientId',
+  },
+  {
+    name: 'token: lone surrogate in refresh token',
+    path: '/api/token',
+    body: token((b) => (b.grant.refreshToken = 'rt\udbff')),
+    code: 'INVALID_REQUEST',
+    field: 'grant.refreshToken',
+  },
+  {
+    name: 'lone surrogate in subject',
+    body: send((b) => (b.message.subject = '件名\ud83d')),
+    code: 'INVALID_REQUEST',
+    field: 'message.subject',
+  },
+  {
+    name: 'lone surrogate in text',
+    body: send((b) => (b.message.text = 'body \ude00 text')),
+    code: 'INVALID_REQUEST',
+    field: 'message.text',
+  },
+  {
+    name: 'lone surrogate in display name',
+    body: send((b) => (b.message.to = ['\ud800 <a@b.example>'])),
+    code: 'INVALID_REQUEST',
+    field: 'message.to.0',
+  },
+  {
+    name: 'lone surrogate in password',
+    body: send((b) => (b.auth = { type: 'plain', user: 'u', password: 'p\udfffw' })),
+    code: 'INVALID_REQUEST',
+    field: 'auth.password',
+  },
   {
     name: 'token: client credentials grant',
     path: '/api/token',
@@ -495,10 +633,12 @@ describe.each(['node', 'deno'] as const)('hostile inputs against the relay on %s
   let relay: RelayProcess
 
   beforeAll(async () => {
+    const faults = faultPeers.map((p) => `localhost:${p.port}`).join(',')
     relay = await startRelay({
       runtime,
       env: {
-        RELAY_SMTP_HOSTS: `localhost:${peer.port}`,
+        RELAY_SMTP_HOSTS: `localhost:${peer.port},${faults}`,
+        RELAY_PLAINTEXT_HOSTS: faults,
         RELAY_TOKEN_HOSTS: 'localhost:9',
         RELAY_CA_FILE: caFile,
         RELAY_MAX_MESSAGE_BYTES: String(MAX_MESSAGE_BYTES),
@@ -533,6 +673,30 @@ describe.each(['node', 'deno'] as const)('hostile inputs against the relay on %s
     expect(body.error.message.length).toBeGreaterThan(0)
     expect(peer.messages.length).toBe(before)
   })
+
+  it.each(FAULTS.map((f, i) => ({ ...f, i })))(
+    'an SMTP server sending $name → $code at $stage',
+    async (f) => {
+      const res = await call(relay.url, '/api/send', {
+        smtp: { host: 'localhost', port: faultPeers[f.i]?.port, security: 'none' },
+        auth: { type: 'none' },
+        message: { from: 'a@contoso.example', to: ['b@contoso.example'], subject: 's', text: 't' },
+      })
+      const body = ErrorBody.parse(res.json)
+      expect({ status: res.status, code: body.error.code, stage: body.error.stage }).toEqual({
+        status: ERROR_STATUS[f.code],
+        code: f.code,
+        stage: f.stage,
+      })
+      if (f.says) expect(body.error.message).toMatch(f.says)
+      expect(body.error.smtp?.code).toBe(f.smtp)
+      // Only printable text of the server's bytes, and not much of it.
+      expect(body.error.message).toMatch(/^[\x20-\x7e…]*$/)
+      expect(body.error.message.length).toBeLessThan(600)
+      expect(body.error.hint?.length).toBeGreaterThan(0)
+      expect(body.transcript?.length).toBeGreaterThan(0)
+    },
+  )
 
   it('chunked body over the limit (no Content-Length) → PAYLOAD_TOO_LARGE', async () => {
     const chunk = new TextEncoder().encode('x'.repeat(64 * 1024))

@@ -22,6 +22,8 @@ export interface ApiErrorDetails {
   smtp?: { code: number; enhanced?: string; text: string }
   aadsts?: string
   path?: string
+  /** Where in the SMTP dialogue an engine failure happened (`mail`, `data`, …). */
+  stage?: string
   transcript?: TranscriptLine[]
   /** Extra response headers, e.g. `Retry-After`. */
   headers?: Record<string, string>
@@ -47,7 +49,7 @@ export class ApiError extends HTTPException {
 
 /** The contract's error body for `err`. */
 export function errorBody(err: ApiError): ErrorBody {
-  const { hint, smtp, aadsts, path, transcript } = err.details
+  const { hint, smtp, aadsts, path, stage, transcript } = err.details
   return {
     ok: false,
     error: {
@@ -57,6 +59,7 @@ export function errorBody(err: ApiError): ErrorBody {
       ...(smtp !== undefined && { smtp }),
       ...(aadsts !== undefined && { aadsts }),
       ...(path !== undefined && { path }),
+      ...(stage !== undefined && { stage }),
     },
     ...(transcript !== undefined && { transcript }),
   }

@@ -32,6 +32,15 @@ describe('the engine’s SMTP facts in the contract’s codes (mapped only here)
     ['rcpt', 'reply', reply(550), 'RECIPIENT_REJECTED'],
     ['data', 'reply', reply(554), 'MESSAGE_REJECTED'],
     ['data', 'timeout', undefined, 'TIMEOUT'],
+    // The server broke the grammar: its fault, at any stage but STARTTLS (injection).
+    ['greeting', 'protocol', undefined, 'PROTOCOL_ERROR'],
+    ['ehlo', 'protocol', undefined, 'PROTOCOL_ERROR'],
+    ['data', 'protocol', undefined, 'PROTOCOL_ERROR'],
+    // 421 anywhere: the server closed the channel (RFC 5321 §3.8), not a refusal of a field.
+    ['mail', 'reply', reply(421), 'CONNECTION_FAILED'],
+    ['rcpt', 'reply', reply(421), 'CONNECTION_FAILED'],
+    ['auth', 'reply', reply(421), 'CONNECTION_FAILED'],
+    ['data', 'reply', reply(421), 'CONNECTION_FAILED'],
   ]
   it.each(cases)('%s / %s %o → %s', (stage, kind, r, code) => {
     expect(apiCodeFor({ stage, kind, ...(r && { reply: r }) })).toBe(code)
@@ -51,6 +60,20 @@ describe('the engine’s SMTP facts in the contract’s codes (mapped only here)
       smtp: { code: 535, enhanced: '5.7.3', text: 'Authentication unsuccessful' },
     })
     expect(body.transcript).toHaveLength(1)
+    expect(body.error.stage).toBe('auth')
+  })
+
+  it('says a message may have been accepted when its verdict was lost', () => {
+    const err = new SmtpError({
+      stage: 'data',
+      kind: 'protocol',
+      command: '.',
+      message: '.: malformed reply line: "OK queued"',
+      maybeAccepted: true,
+    })
+    const api = smtpErrorToApi(err)
+    expect(api.code).toBe('PROTOCOL_ERROR')
+    expect(api.message).toMatch(/"OK queued".*at the end of the message.*may have accepted it/s)
   })
 })
 

@@ -46,8 +46,9 @@ export function apiCodeFor(err: Pick<SmtpErrorInfo, 'stage' | 'kind' | 'reply'>)
     case 'aborted':
       return 'TIMEOUT'
     case 'protocol':
-      // Data injected after the STARTTLS 220: TLS could not be set up safely.
-      return stage === 'starttls' ? 'TLS_FAILED' : 'INTERNAL'
+      // Data injected after the STARTTLS 220: TLS could not be set up safely. Otherwise the
+      // server's replies broke the grammar or its limits: the peer's fault, not the relay's.
+      return stage === 'starttls' ? 'TLS_FAILED' : 'PROTOCOL_ERROR'
     case 'local':
       return 'INTERNAL'
     case 'tls':
@@ -59,6 +60,9 @@ export function apiCodeFor(err: Pick<SmtpErrorInfo, 'stage' | 'kind' | 'reply'>)
       if (stage === 'auth') return 'AUTH_MECHANISM_UNAVAILABLE'
       return 'MESSAGE_REJECTED'
     case 'reply':
+      // RFC 5321 §3.8: 421 at any point is the server closing the transmission channel for a
+      // temporary reason, not a refusal of what was sent (a sender, a recipient, a login).
+      if (reply?.code === 421) return 'CONNECTION_FAILED'
       switch (stage) {
         case 'connect':
         case 'greeting':
@@ -129,6 +133,37 @@ const GENERIC: Partial<Record<ErrorCode, { message: string; hint: string }>> = {
     message: 'The SMTP server did not answer in time.',
     hint: 'Check the server and port; a firewall may be dropping the connection.',
   },
+  PROTOCOL_ERROR: {
+    message: "The SMTP server's reply broke the SMTP grammar or its limits.",
+    hint:
+      'The server on this host and port does not speak SMTP as expected (another service or a proxy on the port?). Check the SMTP server and port (Microsoft 365: smtp.office365.com, 587); the transcript shows what it sent.',
+  },
+}
+
+/** Where in the dialogue, for a message: "at MAIL FROM", "at the end of the message". */
+function where(err: SmtpErrorInfo): string {
+  switch (err.stage) {
+    case 'connect':
+      return 'while connecting'
+    case 'tls':
+      return 'during the TLS handshake'
+    case 'greeting':
+      return 'at the greeting'
+    case 'ehlo':
+      return 'at EHLO'
+    case 'starttls':
+      return 'at STARTTLS'
+    case 'auth':
+      return 'at AUTH'
+    case 'mail':
+      return 'at MAIL FROM'
+    case 'rcpt':
+      return 'at RCPT TO'
+    case 'data':
+      return err.command === 'DATA' ? 'at DATA' : 'at the end of the message'
+    case 'quit':
+      return 'at QUIT'
+  }
 }
 
 /**
@@ -177,10 +212,21 @@ export function smtpErrorToApi(err: SmtpError): ApiError {
   const generic = (code === 'TIMEOUT' && err.stage === 'greeting' ? SILENT_GREETING : undefined) ??
     GENERIC[code] ?? { message: 'The send failed.', hint: 'See the transcript.' }
   // Without a reply, the engine's message carries the socket or TLS detail (ECONNREFUSED,
-  // certificate names); it never holds credentials.
+  // certificate names, a bad reply line shown as printable text only); it never holds
+  // credentials.
   const detail = !reply && err.message ? ` (${err.message})` : ''
-  return new ApiError(code, (explained?.summary ?? generic.message) + detail + challenge(err), {
+  const at = reply?.code === 421
+    ? ` The server closed the connection ${where(err)}.`
+    : code === 'PROTOCOL_ERROR'
+    ? ` The bad reply came ${where(err)}.`
+    : ''
+  const maybe = err.maybeAccepted
+    ? ' The whole message had been sent, so the server may have accepted it: check whether it arrived before sending it again.'
+    : ''
+  const message = (explained?.summary ?? generic.message) + detail + challenge(err) + at + maybe
+  return new ApiError(code, message, {
     hint: explained?.hint ?? generic.hint,
+    stage: err.stage,
     ...(smtp && { smtp }),
     // shared/API.md: `transcript` is present once a connection was opened; the engine's first
     // line records the connection, so an empty one means none was.

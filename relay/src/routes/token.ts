@@ -50,11 +50,18 @@ export function tokenForm(req: TokenRequestBody): URLSearchParams {
  */
 function secretForms(secret: string): string[] {
   const form = new URLSearchParams({ s: secret }).toString().slice(2)
-  const uri = encodeURIComponent(secret)
   const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
+  const forms = [form, lowerHex(form), secret]
+  // encodeURIComponent throws (URIError) on a lone surrogate; the contract refuses those, and
+  // a string it cannot encode has no percent-encoded form to look for anyway.
+  try {
+    const uri = encodeURIComponent(secret)
+    forms.push(uri, lowerHex(uri))
+  } catch {
+    // no URI form
+  }
   // Longest first: a shorter form may be a prefix of a longer one.
-  return [...new Set([form, lowerHex(form), uri, lowerHex(uri), secret])]
-    .sort((a, b) => b.length - a.length)
+  return [...new Set(forms)].sort((a, b) => b.length - a.length)
 }
 
 /** Replaces every secret of the request that an error text might echo, in any of its forms. */

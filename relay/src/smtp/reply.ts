@@ -65,7 +65,7 @@ export class ReplyReader {
   #line(line: string): Reply | undefined {
     this.#onLine?.(line)
     const m = LINE.exec(line)
-    if (!m) throw new ReplyFormatError(`malformed reply line: ${JSON.stringify(line.slice(0, 80))}`)
+    if (!m) throw new ReplyFormatError(`malformed reply line: ${shown(line)}`)
     const code = Number(m[1])
     if (this.#lines.length > 0 && code !== this.#code) {
       throw new ReplyFormatError(
@@ -82,6 +82,21 @@ export class ReplyReader {
     this.#lines = []
     return reply
   }
+}
+
+/** Longest part of a bad line quoted in an error message. */
+const SHOWN_CHARS = 40
+
+/**
+ * A bad line as an error message may quote it: printable ASCII only (anything else, binary
+ * garbage included, shows as `?`, a run of it as one), at most 40 characters, and said to be
+ * binary when most of it was not text.
+ */
+export function shown(line: string): string {
+  const printable = line.replace(/[^\x20-\x7e]+/g, '?')
+  const cut = printable.length > SHOWN_CHARS ? `${printable.slice(0, SHOWN_CHARS)}…` : printable
+  const text = line.replace(/[^\x20-\x7e]/g, '').length
+  return text * 2 < line.length ? `not text (${line.length} characters)` : `"${cut}"`
 }
 
 /** Splits the enhanced status code off each line when the first line carries one. */

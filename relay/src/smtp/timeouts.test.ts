@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { CLIENT, ehloReply, GREETING, options } from '../../../tests/helpers/smtp-peer-kit.ts'
+import { BODY, CLIENT, ehloReply, GREETING, MAIL, options, RCPT } from '../../../tests/helpers/smtp-peer-kit.ts'
 import {
   type ScriptedPeer,
   scriptedPeer,
@@ -100,6 +100,37 @@ describe('reply caps', () => {
     const { result } = await run([{ s: `220 ${'x'.repeat(5000)}\r\n` }])
     expect(result).toMatchObject({ kind: 'protocol', stage: 'greeting', transient: false })
     expect((result as Error).message).toContain('4 KiB')
+  })
+
+  it('a malformed reply to the final dot: a protocol error after which the message may be accepted', async () => {
+    const { result } = await run([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: '250 mx.example\r\n' },
+      { c: MAIL },
+      { s: '250 ok\r\n' },
+      { c: RCPT },
+      { s: '250 ok\r\n' },
+      { c: 'DATA\r\n' },
+      { s: '354 go\r\n' },
+      { c: `${BODY}.\r\nQUIT\r\n` },
+      { s: 'OK queued\r\n' },
+    ])
+    expect(result).toMatchObject({
+      kind: 'protocol',
+      stage: 'data',
+      transient: false,
+      maybeAccepted: true,
+    })
+    expect((result as Error).message).toContain('"OK queued"')
+  })
+
+  it('binary garbage is quoted as printable text only', async () => {
+    const garbage = Uint8Array.from([0, 1, 0xff, 0xfe, 0x1b, 0x9b, 0x41, 7, 8, 0x7f, 13, 10])
+    const { result } = await run([{ s: garbage }])
+    expect(result).toMatchObject({ kind: 'protocol', stage: 'greeting', maybeAccepted: false })
+    expect((result as Error).message).toMatch(/^[\x20-\x7e]*$/)
+    expect((result as Error).message).toContain('not text')
   })
 
   it('a reply of more than 100 lines is a protocol error', async () => {

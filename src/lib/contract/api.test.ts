@@ -65,3 +65,27 @@ describe('SendRequest', () => {
     expect(TokenRequest.safeParse({ ...req, tokenEndpoint: 'http://login.microsoftonline.com/x' }).success).toBe(false)
   })
 })
+
+describe('well-formed Unicode in every request string', () => {
+  it('refuses a lone UTF-16 surrogate and keeps pairs (emoji) and Japanese', () => {
+    const send = (subject: string, text: string) =>
+      SendRequest.safeParse({
+        smtp: { host: 'smtp.office365.com', port: 587, security: 'starttls' },
+        auth: { type: 'xoauth2', user: 'a@contoso.com', accessToken: 'tok' },
+        message: { from: 'a@contoso.com', to: ['b@contoso.com'], subject, text },
+      })
+    expect(send('件名 😀', '本文 😀').success).toBe(true)
+    expect(send('件名\ud83d', 'x').error?.issues[0]?.path).toEqual(['message', 'subject'])
+    expect(send('x', 'a\ude00b').error?.issues[0]?.path).toEqual(['message', 'text'])
+    const token = (clientSecret: string) =>
+      TokenRequest.safeParse({
+        tokenEndpoint: 'https://login.microsoftonline.com/t/oauth2/v2.0/token',
+        clientId: 'c',
+        clientSecret,
+        scope: 's',
+        grant: { type: 'refresh_token', refreshToken: 'r' },
+      })
+    expect(token('a~b😀').success).toBe(true)
+    expect(token('a\ud800b').error?.issues[0]?.message).toMatch(/well-formed Unicode/)
+  })
+})

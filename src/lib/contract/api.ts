@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   MESSAGE_REJECTED: 502,
   TIMEOUT: 504,
   TOKEN_ENDPOINT_ERROR: 502,
+  /** The SMTP server's replies broke the SMTP grammar or its limits (the peer's fault). */
+  PROTOCOL_ERROR: 502,
   INTERNAL: 500,
   // The gateway's codes (shared/GATEWAY.md; also `GATEWAY_ERROR_STATUS` in gateway.ts).
   UNAUTHORIZED: 401,
@@ -35,10 +37,22 @@ export const ERROR_STATUS = {
 export type ErrorCode = keyof typeof ERROR_STATUS
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[]
 
+/**
+ * A lone UTF-16 surrogate is not text: it has no UTF-8 form, so encoders throw on it
+ * (`encodeURIComponent`) or replace it silently (`TextEncoder`, `URLSearchParams`), and a secret
+ * or an address would change on its way. Refused in every string field of a request.
+ */
+const WELL_FORMED = /^[^\p{Cs}]*$/u
+/** A string of well-formed Unicode (no lone surrogate); the base of every request string. */
+export const wellFormed = (what = 'The text') =>
+  z.string().regex(WELL_FORMED, {
+    message: `${what} must be well-formed Unicode (it holds a lone UTF-16 surrogate)`,
+  })
+
 /** CR, LF and NUL end a header or an SMTP command early: refused everywhere (header injection). */
 const NO_CONTROL = /^[^\r\n\0]*$/
 const noControl = (what: string) =>
-  z.string().regex(NO_CONTROL, { message: `${what} must not contain CR, LF or NUL` })
+  wellFormed(what).regex(NO_CONTROL, { message: `${what} must not contain CR, LF or NUL` })
 
 /**
  * An addr-spec as used on the SMTP envelope: local@domain, no spaces or angle brackets.
@@ -172,8 +186,8 @@ export const Message = z
     cc: z.array(MailboxText).max(MAX_RECIPIENTS).optional(),
     bcc: z.array(MailboxText).max(MAX_RECIPIENTS).optional(),
     subject: noControl('The subject').max(998).optional(),
-    text: z.string().optional(),
-    html: z.string().optional(),
+    text: wellFormed('The text').optional(),
+    html: wellFormed('The HTML').optional(),
     attachments: z.array(Attachment).max(20).optional(),
   })
   .refine((m) => m.to.length + (m.cc?.length ?? 0) + (m.bcc?.length ?? 0) >= 1, {
@@ -235,13 +249,17 @@ export const ErrorBody = z.object({
     aadsts: z.string().optional(),
     /** The path of the first bad field for INVALID_REQUEST, e.g. `message.to.0`. */
     path: z.string().optional(),
+    /**
+     * For a failure in the SMTP dialogue, where it happened: `connect`, `tls`, `greeting`,
+     * `ehlo`, `starttls`, `auth`, `mail`, `rcpt`, `data` or `quit`.
+     */
+    stage: z.string().optional(),
   }),
   transcript: z.array(TranscriptLine).optional(),
 })
 export type ErrorBody = z.infer<typeof ErrorBody>
 
-const HttpsUrl = z
-  .string()
+const HttpsUrl = wellFormed('The URL')
   .max(2048)
   .refine((s) => {
     try {

@@ -243,6 +243,13 @@ export const SMTP_EXPLANATIONS: readonly M365Explanation[] = [
     hint:
       'Sign in again: the user name sent with the token must be the address of the signed-in mailbox.',
     seedStep: 'sign-in',
+  }),  // Last: any other 421 (RFC 5321 §3.8), at whatever point of the dialogue it comes.
+  smtp('smtp-421', { codes: [421] }, {
+    apiCode: 'CONNECTION_FAILED',
+    summary: 'The SMTP server is temporarily unavailable (421).',
+    hint: 'Try again in a few minutes; nothing in the setup needs to change.',
+    seedStep: 'none',
+    transient: true,
   }),
 ]
 

@@ -80,7 +80,7 @@ export const M365_CAUSES: readonly Cause[] = [
   },
   {
     id: 'server-busy',
-    m365: ['smtp-4.3.2-thread-limit', 'smtp-4.3.2', 'smtp-4.7.500', 'smtp-4.7.0'],
+    m365: ['smtp-4.3.2-thread-limit', 'smtp-4.3.2', 'smtp-4.7.500', 'smtp-4.7.0', 'smtp-421'],
     relay: ['RATE_LIMITED'],
     what: { ja: 'サーバーが一時的に送信を受け付けませんでした。', en: 'The server temporarily did not accept the message.' },
     cause: { ja: 'サーバーの混雑、同時接続数の上限、または送信回数の制限です。設定の誤りではありません。', en: 'A busy server, too many concurrent connections or a rate limit. Not a setup error.' },

@@ -56,6 +56,14 @@ export const PAGE_CAUSES: readonly Cause[] = [
     step: 'mail-settings',
   },
   {
+    id: 'protocol-error',
+    relay: ['PROTOCOL_ERROR'],
+    what: { ja: 'SMTP サーバーの応答が SMTP の形式に合っていませんでした。', en: "The SMTP server's reply did not follow SMTP." },
+    cause: { ja: 'このサーバーとポートで SMTP 以外のサービスやプロキシが応答しているか、サーバーの応答が長すぎるか壊れています。リレーの不具合ではありません。メッセージ送信の後で起きた場合、メールは届いている可能性があります。', en: 'Another service or a proxy answers on this server and port, or the server sent an overlong or broken reply. Not a fault of the relay. If it happened after the message was sent, the message may have arrived.' },
+    fix: { ja: 'SMTP サーバーとポートを確認してください (Microsoft 365: smtp.office365.com、587、StartTLS)。下の詳細に、サーバーが送った内容があります。再送の前に、メールが届いていないか確認してください。', en: 'Check the SMTP server and port (Microsoft 365: smtp.office365.com, 587, StartTLS). The details below show what the server sent. Before sending again, check whether the message arrived.' },
+    step: 'mail-settings',
+  },
+  {
     id: 'gateway-unauthorized',
     relay: ['UNAUTHORIZED'],
     what: { ja: 'ゲートウェイの管理者としてサインインしていません。', en: 'You are not signed in as the gateway admin.' },
@@ -75,8 +83,8 @@ export const PAGE_CAUSES: readonly Cause[] = [
     id: 'gateway-not-found',
     relay: ['NOT_FOUND'],
     what: { ja: '対象が見つかりません。', en: 'Not found.' },
-    cause: { ja: '削除されたメールボックスなどを指しているか、ゲートウェイがオフです。', en: 'It points at something deleted (a mailbox, …), or the gateway is off.' },
-    fix: { ja: '一覧を再読み込みしてください。ゲートウェイがオフなら RELAY_GATEWAY=1 でリレーを起動します。', en: 'Reload the list. If the gateway is off, start the relay with RELAY_GATEWAY=1.' },
+    cause: { ja: '削除されたメールボックスなどを指しているか、ゲートウェイがオフか、このリレーにない API のパスです (ページとリレーの版が違う場合など)。', en: "It points at something deleted (a mailbox, …), the gateway is off, or the API path does not exist on this relay (a page and a relay of different versions, …)." },
+    fix: { ja: '一覧を再読み込みしてください。ゲートウェイがオフなら RELAY_GATEWAY=1 でリレーを起動します。ページをリレーのアドレスで開き直し、ページとリレーを同じ版にしてください。', en: "Reload the list. If the gateway is off, start the relay with RELAY_GATEWAY=1. Open the page again at the relay's address, and run a page and a relay of the same version." },
     step: 'none',
   },
   {
