@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inbox, setSwitches, startPageEnv, USERS, type PageEnv } from './page-harness.ts'
+import { inbox, screenshot, setSwitches, startPageEnv, USERS, type PageEnv } from './page-harness.ts'
 import { newContext } from '../helpers/browser.ts'
 import { ROOT } from '../helpers/relay-process.ts'
 
@@ -79,7 +79,8 @@ describe.skipIf(!ADMIN_API)('the gateway page', () => {
     'sets the admin password through the one-time link and shows the mailboxes',
     async () => {
       await page.goto(setupLink())
-      // The code leaves the address bar at once.
+      await page.waitForSelector('#setup-form')
+      // The code leaves the address bar as soon as the page read it.
       expect(page.url()).not.toContain('code=')
       await page.fill('#setup-password', 'too short')
       await page.fill('#setup-confirm', 'too short')
@@ -103,6 +104,7 @@ describe.skipIf(!ADMIN_API)('the gateway page', () => {
       expect(await c.locator('.state').textContent()).toContain('送信できます')
       expect(await c.locator('.token-until').textContent()).toMatch(/\d{4}\/\d{2}\/\d{2} \d{2}:\d{2} \S+/)
 
+      await screenshot(page, 'gateway-app-ready')
       const before = (await inbox(env)).length
       await c.locator('button.test').click()
       const status = c.locator('.mailbox-status[data-phase=ok], .mailbox-status[data-phase=failed]')
@@ -146,6 +148,7 @@ describe.skipIf(!ADMIN_API)('the gateway page', () => {
       expect(await c.locator('.state').textContent()).toContain('再認証が必要')
       expect(await c.locator('.state-help').textContent()).toContain('[再認証] を押してください')
       expect(await c.locator('.diagnosis .codes').textContent()).toContain('AADSTS70043')
+      await screenshot(page, 'gateway-reauth-needed')
 
       await setSwitches(env, { refreshTokenRevoked: false })
       await reauthorise('Scanner delegated')

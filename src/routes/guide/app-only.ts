@@ -63,7 +63,10 @@ export function appOnlySteps(c: AppOnlyContext): AppOnlyStep[] {
         { label: { ja: 'アプリケーション(クライアント)ID', en: 'Application (client) ID' }, value: app },
         { label: { ja: 'ゲートウェイが要求するスコープ', en: 'Scope the gateway asks for' }, value: APP_SCOPE },
       ],
-      notes: [{ ja: 'アクセス トークンには roles: ["SMTP.SendAsApp"] が入り、scp はありません。', en: 'The access token then carries roles: ["SMTP.SendAsApp"] and no scp.' }],
+      notes: [
+        { ja: 'アプリのみのトークンには、クライアントシークレットのある登録（手順書の Web 登録）が必要です。シングルページ アプリケーションだけの登録では取得できません。', en: 'App-only tokens need a registration with a client secret (the guide’s Web registration); a single-page-application-only registration cannot get them.' },
+        { ja: 'アクセス トークンには roles: ["SMTP.SendAsApp"] が入り、scp はありません。', en: 'The access token then carries roles: ["SMTP.SendAsApp"] and no scp.' },
+      ],
     },
     {
       id: 'connect',
