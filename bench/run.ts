@@ -6,7 +6,9 @@
  *     adding 10 ms each way (20 ms RTT); (c) sends per second straight to the server,
  *     sequential and 20 concurrent; (d) the same round trips and latency against Postfix, which
  *     offers CHUNKING, plus warm sends of a 3 kB and a 6 kB message (see `bySize`); (e) gzip
- *     sizes of the page's initial JavaScript, when `build/` exists.
+ *     sizes of the page's initial JavaScript, when `build/` exists; (f) the relay over HTTP on
+ *     Node and Deno, sequential sends with one token through the tap, against a Hono + Nodemailer
+ *     relay with and without `pool: true` (relays.ts), to smtp-server and Postfix.
  *
  * smtp-server runs in a child process with STARTTLS (certificate made at run time) and XOAUTH2,
  * its fixed 100 ms pre-greeting pause switched off (see server.ts). Rounds alternate between
@@ -16,13 +18,16 @@
  * @module
  */
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import os from 'node:os'
+import { join } from 'node:path'
 import { buildMessage } from '../relay/src/mime/index.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../relay/src/tls/certs.ts'
 import { median, quantile, sendsPerSecond, throughTap, type Sample } from './measure.ts'
 import { pageFigures } from './pages.ts'
 import { startSmtpServer } from './peer.ts'
 import { startPostfix } from './postfix.ts'
+import { relayFigures, type RelayTarget } from './relays.ts'
 import { jsonLine, ratio, table, type Figure } from './report.ts'
 import { CLIENTS, makeSender, type Client, type Target } from './senders.ts'
 import { startTap } from './tap.ts'
@@ -49,7 +54,10 @@ const LOOPBACK = [
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
-/** `BENCH_ONLY=postfix` (or `smtp-server`, `pages`, comma-separated) runs only those parts. */
+/**
+ * `BENCH_ONLY=postfix` (or `smtp-server`, `relay`, `pages`, comma-separated) runs only those
+ * parts; `relay` is the relay over HTTP against smtp-server, and against Postfix when installed.
+ */
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim())
 const wanted = (part: string) => !ONLY || ONLY.includes(part)
 
@@ -264,7 +272,52 @@ async function main() {
     }
   }
 
-  const postfix = wanted('postfix') ? await startPostfix(cert) : { skipped: 'not asked for' }
+  // (f) The relay over HTTP, a short message (under Postfix's 4 KiB read buffer).
+  const relayMessage = {
+    from: `ベンチ送信者 <${user}>`,
+    to: ['受信者 <rcpt1@example.jp>'],
+    subject: 'mailkey リレー ベンチマーク / relay benchmark',
+    text: 'こんにちは。リレー経由のベンチマークです。\n'.repeat(10),
+  }
+  const relayRuntimes = ['node', 'deno'] as const
+  const caFile = join(os.tmpdir(), `mailkey-bench-ca-${process.pid}.pem`)
+  const viaRelay = async (port: number, server: string, chunking: boolean, auth: RelayTarget['auth']) => {
+    const tap = await startTap({ host: '127.0.0.1', port }, DELAY_MS)
+    try {
+      const target: RelayTarget = {
+        host: 'localhost',
+        port: tap.port,
+        caPem: ca.certPem,
+        caFile,
+        auth,
+        message: relayMessage,
+      }
+      const got = await relayFigures(tap, target, server, [...relayRuntimes], chunking)
+      log(`${server} relay: done`)
+      return got
+    } finally {
+      await tap.close()
+      await rm(caFile, { force: true })
+    }
+  }
+  if (wanted('relay')) {
+    const peer = await startSmtpServer({ cert: certPem, key: keyPem, user, token, greetingPause })
+    try {
+      figures.push(
+        ...(await viaRelay(peer.port, 'smtp-server', false, {
+          type: 'xoauth2',
+          user,
+          accessToken: token,
+        })),
+      )
+    } finally {
+      await peer.stop()
+    }
+  }
+
+  const postfix = wanted('postfix') || wanted('relay')
+    ? await startPostfix(cert)
+    : { skipped: 'not asked for' }
   if ('skipped' in postfix) {
     notes.push(`postfix: skipped (${postfix.skipped})`)
   } else {
@@ -277,12 +330,17 @@ async function main() {
           '~4 KiB (this message) a warm send costs 2 round trips, below it 1'
       )
       const target: Target = { ...base, port: postfix.port, auth: { type: 'none' } }
-      figures.push(...(await viaTap(target, 'postfix', true)))
-      // Under Postfix's 4 KiB read buffer, the case where one round trip is possible.
-      const small = { ...target, message: sizedMessage(3_000) }
-      const variant = { id: '_3k', label: ', 3 kB' }
-      figures.push(...(await viaTap(small, 'postfix', true, ['warm'], variant)))
-      figures.push(...(await bySize(target)))
+      if (wanted('relay')) {
+        figures.push(...(await viaRelay(postfix.port, 'postfix', true, { type: 'none' })))
+      }
+      if (wanted('postfix')) {
+        figures.push(...(await viaTap(target, 'postfix', true)))
+        // Under Postfix's 4 KiB read buffer, the case where one round trip is possible.
+        const small = { ...target, message: sizedMessage(3_000) }
+        const variant = { id: '_3k', label: ', 3 kB' }
+        figures.push(...(await viaTap(small, 'postfix', true, ['warm'], variant)))
+        figures.push(...(await bySize(target)))
+      }
     } finally {
       await postfix.stop()
     }
