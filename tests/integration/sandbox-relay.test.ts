@@ -145,4 +145,38 @@ describe('sandbox through the relay process', () => {
     const wrongSecret = await api('/api/token', { body: { ...body, clientSecret: sandbox.clientSecretId } })
     expect(wrongSecret.json.error.aadsts).toBe('AADSTS7000215')
   })
+
+  it('app-only: a client credentials token sends through /api/send; smtpBusy and smtpDown as the relay reports them', async () => {
+    expect(sandbox.appOnly).toMatchObject({ scope: 'https://outlook.office365.com/.default', role: 'SMTP.SendAsApp' })
+    expect(sandbox.deviceCodeEndpoint).toBe(sandbox.tokenEndpoint.replace(/token$/, 'devicecode'))
+    const answer = await new Browserish(caPem).request(sandbox.tokenEndpoint, {
+      form: {
+        client_id: sandbox.clientId,
+        client_secret: sandbox.clientSecret,
+        grant_type: 'client_credentials',
+        scope: sandbox.appOnly.scope,
+      },
+    })
+    const accessToken = String(answer.json().access_token)
+    const sent = await api('/api/send', { body: sendBody(USERS.taro.upn, accessToken) })
+    expect(sent.json).toMatchObject({ ok: true, response: expect.stringMatching(/^250 2\.0\.0 OK/) })
+    const hanako = await api('/api/send', { body: sendBody(USERS.hanako.upn, accessToken) })
+    expect(hanako.json.error).toMatchObject({ code: 'AUTH_FAILED', smtp: { code: 535, enhanced: '5.7.3' } })
+
+    const set = (update: Json) => api('/api/sandbox/switches', { method: 'PUT', body: update })
+    expect((await set({ smtpBusy: true })).json.switches).toMatchObject({ smtpBusy: true })
+    // A new connection each (`reuse: false`): what the switch does to a connection attempt.
+    const fresh = () => ({ ...sendBody(USERS.taro.upn, accessToken), smtp: { ...sandbox.smtp, reuse: false } })
+    const busy = await api('/api/send', { body: fresh() })
+    await set({ smtpBusy: false, smtpDown: true })
+    const down = await api('/api/send', { body: fresh() })
+    const page = await (await fetch(`${relay.url}/api/sandbox/inbox?lang=en`)).text()
+    await set({ smtpDown: false })
+    expect(busy.json.error.smtp).toMatchObject({ code: 451, enhanced: '4.7.500' })
+    expect(down.json.error).toMatchObject({ code: 'CONNECTION_FAILED' })
+    for (const name of ['refreshTokenRevoked', 'servicePrincipalMissing', 'mailboxPermissionMissing', 'smtpBusy', 'smtpDown']) {
+      expect(page).toContain(`<code>${name}</code>`)
+    }
+    expect((await api('/api/send', { body: sendBody(USERS.taro.upn, accessToken) })).json.ok).toBe(true)
+  })
 })

@@ -9,6 +9,27 @@
 import { join } from 'node:path'
 import type { SandboxInfo } from '../../../src/lib/contract/api.ts'
 
+/** The app-only and device code values of the sandbox's Web app (what the gateway asks for). */
+function appOnlyLines(info: SandboxInfo): string[] {
+  const app = info.appOnly
+  if (!app) return []
+  return [
+    '  ゲートウェイ用 (アプリのみ / デバイス コード) / for the gateway (app-only, device code):',
+    `    スコープ / scope: ${app.scope}   roles: ${app.role}`,
+    `    サービス プリンシパル (エンタープライズ アプリ) のオブジェクト ID / service principal object ID: ${app.servicePrincipalObjectId}`,
+    `    FullAccess: ${app.fullAccessMailboxes.join(', ')}`,
+    ...(info.deviceCodeEndpoint
+      ? [
+          `    デバイス コード / device code: ${info.deviceCodeEndpoint} → ${info.deviceLoginUri ?? ''}`,
+          `      Web アプリの「パブリック クライアント フローを許可する」: ${app.allowPublicClientFlows ? 'はい' : 'いいえ'}` +
+            ` / the Web app's "Allow public client flows": ${app.allowPublicClientFlows ? 'Yes' : 'No'}` +
+            ' (Entra needs it for the device code flow)',
+        ]
+      : []),
+    '',
+  ]
+}
+
 export function sandboxWelcome(publicOrigin: string, info: SandboxInfo, dataDir: string): string {
   const caFile = join(dataDir, 'sandbox', 'ca.pem')
   const idp = info.idpOrigin ?? new URL(info.authorizeEndpoint).origin
@@ -28,6 +49,7 @@ export function sandboxWelcome(publicOrigin: string, info: SandboxInfo, dataDir:
     '  サインインできるユーザー / sign-in users (sandbox only):',
     ...users,
     '',
+    ...appOnlyLines(info),
     `  サインイン画面は ${idp} (ローカル CA の証明書) で開きます。一度だけ CA を信頼してください:`,
     `  The sign-in popup is served by ${idp} with a local CA. Trust it once:`,
     `    CA: ${caFile}  (${publicOrigin}${info.caUrl ?? '/api/sandbox/ca.pem'})`,

@@ -15,6 +15,7 @@ import {
   findAccountByOid,
   outlookScopeName,
   OUTLOOK,
+  OIDC_SCOPES,
   OUTLOOK_ALIASES,
   SMTP_SEND,
   SPA_APP,
@@ -44,6 +45,8 @@ export const DEVICE_CODE_INTERVAL = 5
 
 /** Marks an app-only token request whose scope Entra refuses (mapped to 1002012 / 70011 / 500011). */
 export const CC_SCOPE_MARK = 'sandbox: client credentials scope'
+/** Marks a device code request naming a scope Entra does not know (AADSTS70011). */
+export const DEVICE_SCOPE_MARK = 'sandbox: device code scope unknown'
 /** Marks a refresh refused under the `refreshTokenRevoked` switch (AADSTS70043). */
 export const REFRESH_REVOKED_MARK = 'sandbox: refresh token revoked by sign-in frequency'
 
@@ -287,6 +290,11 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
           if (ctx.oidc.route === 'token' && ctx.oidc.params.grant_type === 'client_credentials') {
             return appOnlyResource(scope)
           }
+          // The device code request: Entra's scope check, as at the authorize endpoint.
+          if (ctx.oidc.route === 'device_authorization') {
+            const unknown = scope.split(' ').find((x) => x && !OIDC_SCOPES.includes(x) && !isOutlook(x))
+            if (unknown) throw new errors.CustomOIDCProviderError('invalid_scope', `${DEVICE_SCOPE_MARK}: ${unknown}`)
+          }
           return scope.split(' ').some(isOutlook) ? OUTLOOK : undefined
         },
         useGrantedResource: async () => true,
@@ -406,7 +414,11 @@ export function idpConfiguration(input: IdpConfigInput): Record<string, unknown>
       return grant
     },
     interactions: {
-      url: async (_ctx: KoaContext, interaction: { uid: string }) => `${PATHS.login}/${interaction.uid}`,
+      // The device flow's verification page passes its language on to the sign-in page.
+      url: async (ctx: KoaContext, interaction: { uid: string }) => {
+        const lang = ctx.query?.lang
+        return `${PATHS.login}/${interaction.uid}${lang === 'en' || lang === 'ja' ? `?lang=${lang}` : ''}`
+      },
       policy: policy(),
     },
     renderError: input.renderError,

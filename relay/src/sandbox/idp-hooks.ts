@@ -12,6 +12,7 @@ import {
   CC_SCOPE_MARK,
   CONSENT_MISSING_MARK,
   DEVICE_CODE_INTERVAL,
+  DEVICE_SCOPE_MARK,
   DEVICE_GRANT,
   OFFLINE_PARAM,
   PATHS,
@@ -216,6 +217,10 @@ function tokenErrorTuple(ctx: KoaContext, body: { error: string; error_descripti
     if (description.includes(': several')) return AADSTS.scopeNotValid(scope)
     if (description.includes(': not-default')) return AADSTS.appOnlyScopeNotDefault(scope)
     return AADSTS.resourceNotFound(scope.replace(/\/\.default$/i, ''), DOMAIN)
+  }
+  if (description.includes(DEVICE_SCOPE_MARK)) {
+    const unknown = new RegExp(`${DEVICE_SCOPE_MARK}: (\\S+)`).exec(description)?.[1] ?? ''
+    return AADSTS.invalidScope(unknown)
   }
   if (params.grant_type === DEVICE_GRANT && ctx.path === PATHS.token) {
     if (body.error === 'authorization_pending') return AADSTS.devicePending()

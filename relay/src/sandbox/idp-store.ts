@@ -79,7 +79,11 @@ export function createAdapterFactory(clients: (id: string) => Record<string, unk
 
     async find(id: string): Promise<Payload | undefined> {
       if (this.model === 'Client') return clients(id) as Payload | undefined
-      return get(this.key(id))
+      const payload = get(this.key(id))
+      // A redeemed device code is simply gone, as in Entra: oidc-provider would otherwise take a
+      // second poll for a replay and revoke the tokens the first one got.
+      if (this.model === 'DeviceCode' && payload?.consumed) return undefined
+      return payload
     }
 
     async findByUid(uid: string): Promise<Payload | undefined> {

@@ -42,5 +42,11 @@ describe('inboxPage', () => {
     expect(en).toContain('name="consentMissing" value="false"')
     expect(en).toContain('name="webSecretExpired" value="true"')
     expect(inboxPage('ja', [], defaultSwitches())).toContain('まだメールはありません')
+    const ja = inboxPage('ja', [], { ...defaultSwitches(), smtpDown: true })
+    for (const name of ['refreshTokenRevoked', 'servicePrincipalMissing', 'mailboxPermissionMissing', 'smtpBusy']) {
+      expect(ja).toContain(`name="${name}" value="true"`)
+    }
+    expect(ja).toContain('name="smtpDown" value="false"')
+    expect(ja).toContain('SMTP サーバーが停止している')
   })
 })
