@@ -189,7 +189,7 @@ describe('transient SMTP failures', () => {
     expect((await send(TARO.upn, token)).response).toMatch(/^250 /)
   })
 
-  it('smtpDown: the listener is closed (ECONNREFUSED), and opens again on the same port', async () => {
+  it('smtpDown: the listener is closed (ECONNREFUSED), open sessions get 421, and it opens again on the same port', async () => {
     const tryConnect = () =>
       new Promise<string>((resolve) => {
         const socket: Socket = connect(info.smtp.port, '127.0.0.1')
@@ -199,10 +199,23 @@ describe('transient SMTP failures', () => {
         })
         socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'))
       })
+    // A session open before: told 421 and closed, not left working on.
+    const open: Socket = connect(info.smtp.port, '127.0.0.1')
+    const lines: string[] = []
+    const ended = new Promise<void>((resolve) => open.once('close', () => resolve()))
+    await new Promise<void>((resolve) =>
+      open.on('data', (d) => {
+        lines.push(d.toString('utf8'))
+        resolve()
+      })
+    )
     await fx.setSwitches({ smtpDown: true })
     const down = await tryConnect()
+    await ended
     await fx.setSwitches({ smtpDown: false })
     expect(down).toBe('ECONNREFUSED')
+    expect(lines[0]).toMatch(/^220 /)
+    expect(lines.join('')).toContain('421 4.3.2 Service not active')
     expect(await tryConnect()).toBe('220')
     expect((await send(TARO.upn, await appAccessToken())).response).toMatch(/^250 /)
   })

@@ -45,6 +45,7 @@ export const REPLIES = {
   tooBig: [552, '5.3.4 Message size exceeds fixed maximum message size'],
   threadLimit: [432, '4.3.2 STOREDRV.ClientSubmit; sender thread limit exceeded'],
   busy: [451, '4.7.500 Server busy. Please try again later.'],
+  serviceNotActive: [421, '4.3.2 Service not active'],
 } as const satisfies Record<string, readonly [number, string]>
 
 function smtpError([code, text]: readonly [number, string]): Error {
@@ -98,7 +99,7 @@ export interface SandboxSmtp {
   port: number
   /**
    * Stops accepting connections (the listener is closed, so clients get ECONNREFUSED; open
-   * sessions go on) or listens again on the same port.
+   * sessions get `421 4.3.2 Service not active`) or listens again on the same port.
    */
   setDown(down: boolean): Promise<void>
   close(): Promise<void>
@@ -255,9 +256,15 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     async setDown(next) {
       if (next === down) return
       down = next
-      // Only the listening socket: smtp-server's own close() would also end open sessions.
-      if (next) await new Promise<void>((resolve) => server.server.close(() => resolve()))
-      else await listen(port)
+      if (!next) return listen(port)
+      // A server going down: no new connections (ECONNREFUSED), and the open sessions (a
+      // client's pooled connection) end with Exchange's 421 instead of working on.
+      // The listening socket closes at once; close's callback would wait for every session.
+      server.server.close()
+      for (const connection of server.connections) {
+        connection.send(REPLIES.serviceNotActive[0], REPLIES.serviceNotActive[1])
+        connection.close()
+      }
     },
     // With the listener already closed (down), net's close still calls back (with an error).
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
