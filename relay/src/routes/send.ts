@@ -72,55 +72,69 @@ export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
       },
     }),
     jsonBody(SendRequest),
-    async (c) => {
-      const { smtp, auth, message } = c.req.valid('json')
-      const target = await checkSmtpTarget(config, smtp, deps.resolveHost)
-      let built
-      try {
-        built = await buildMessage(message)
-      } catch (err) {
-        if (!(err instanceof MimeError)) throw err
-        throw new ApiError(
-          'INVALID_REQUEST',
-          'The message cannot be encoded: a header line is too long.',
-          {
-            hint: 'Shorten the display names or subject.',
-            path: 'message',
-          },
-        )
-      }
-      if (built.raw.byteLength > config.maxMessageBytes) throw tooLarge(config.maxMessageBytes)
-
-      const result = await firstReachable(
-        target.connectAddresses,
-        (connectAddress) =>
-          deps.sendMail({
-            host: smtp.host.replace(/^\[|\]$/g, ''),
-            port: smtp.port,
-            security: smtp.security,
-            connectAddress,
-            ...(config.ca.length > 0 && { ca: config.ca }),
-            auth,
-            allowPlaintextAuth: target.allowPlaintextAuth,
-            envelope: built.envelope,
-            message: built.raw,
-            eightBit: built.eightBit,
-            smtpUtf8: built.smtpUtf8,
-            ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
-            // `reuse: false` still counts against the pool's limit per mailbox.
-            ...(deps.pool && { pool: deps.pool, fresh: smtp.reuse === false }),
-          }),
-      )
-      const body: SendSuccess = {
-        ok: true,
-        messageId: built.messageId,
-        accepted: result.accepted,
-        rejected: result.rejected.map((r) => r.address),
-        response: result.response,
-        transcript: result.transcript,
-        timings: result.timings,
-      }
-      return c.json(body)
-    },
+    async (c) => c.json(await submitMessage(deps, c.req.valid('json'))),
   )
 }
+
+/** What a submission needs of the app's dependencies. */
+export type SubmitDeps = Pick<AppDeps, 'config' | 'resolveHost' | 'sendMail' | 'smtpTimeouts' | 'pool'>
+
+/**
+ * The heart of `/api/send`, shared with the gateway's test send: check the target, build the
+ * MIME message, submit it, answer as the contract says. Failures are thrown (`ApiError`, or the
+ * engine's `SmtpError` that `onError` maps).
+ */
+export async function submitMessage(
+  deps: SubmitDeps,
+  { smtp, auth, message }: SendRequest,
+): Promise<SendSuccess> {
+  const { config } = deps
+  const target = await checkSmtpTarget(config, smtp, deps.resolveHost)
+  let built
+  try {
+    built = await buildMessage(message)
+  } catch (err) {
+    if (!(err instanceof MimeError)) throw err
+    throw new ApiError(
+      'INVALID_REQUEST',
+      'The message cannot be encoded: a header line is too long.',
+      {
+        hint: 'Shorten the display names or subject.',
+        path: 'message',
+      },
+    )
+  }
+  if (built.raw.byteLength > config.maxMessageBytes) throw tooLarge(config.maxMessageBytes)
+
+  const result = await firstReachable(
+    target.connectAddresses,
+    (connectAddress) =>
+      deps.sendMail({
+        host: smtp.host.replace(/^\[|\]$/g, ''),
+        port: smtp.port,
+        security: smtp.security,
+        connectAddress,
+        ...(config.ca.length > 0 && { ca: config.ca }),
+        auth,
+        allowPlaintextAuth: target.allowPlaintextAuth,
+        envelope: built.envelope,
+        message: built.raw,
+        eightBit: built.eightBit,
+        smtpUtf8: built.smtpUtf8,
+        ...(deps.smtpTimeouts && { timeouts: deps.smtpTimeouts }),
+        // `reuse: false` still counts against the pool's limit per mailbox.
+        ...(deps.pool && { pool: deps.pool, fresh: smtp.reuse === false }),
+      }),
+  )
+  const body: SendSuccess = {
+    ok: true,
+    messageId: built.messageId,
+    accepted: result.accepted,
+    rejected: result.rejected.map((r) => r.address),
+    response: result.response,
+    transcript: result.transcript,
+    timings: result.timings,
+  }
+  return body
+}
+

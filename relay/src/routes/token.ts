@@ -64,11 +64,8 @@ function secretForms(secret: string): string[] {
   return [...new Set(forms)].sort((a, b) => b.length - a.length)
 }
 
-/** Replaces every secret of the request that an error text might echo, in any of its forms. */
-function redact(text: string, req: TokenRequestBody): string {
-  const secrets = [req.clientSecret]
-  if (req.grant.type === 'authorization_code') secrets.push(req.grant.code, req.grant.codeVerifier)
-  else secrets.push(req.grant.refreshToken)
+/** Replaces every secret that an error text might echo, in any of its forms. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text
   for (const s of secrets) {
     if (!s || s.length < 4) continue
@@ -89,8 +86,89 @@ const UNEXPLAINED_HINT =
 /** Entra's first line of `error_description` (the rest is trace and correlation IDs). */
 const firstLine = (s: string) => (s.split(/\r?\n/)[0] ?? '').slice(0, 500)
 
-export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
+/** What a token endpoint call needs of the app's dependencies. */
+export type TokenDeps = Pick<AppDeps, 'config' | 'resolveHost' | 'fetchToken' | 'tokenTimeoutMs'>
+
+/**
+ * The answer of one token endpoint call: the JSON of a 200 answer carrying `access_token`, or
+ * the contract's error. `transient` marks failures worth retrying later (no answer, a timeout,
+ * an HTTP 5xx or 429, Entra's `temporarily_unavailable`); the others need a person.
+ */
+export type TokenCall =
+  | { ok: true; json: Record<string, unknown> }
+  | { ok: false; error: ApiError; transient: boolean; status?: number; oauthError?: string }
+
+/**
+ * POSTs `form` to an allow-listed token endpoint and maps every failure to the contract's error
+ * (TOKEN_ENDPOINT_ERROR with the AADSTS code and its hint, or TIMEOUT). `secrets` are the
+ * values of the form an error text might echo: redacted in any of their forms.
+ */
+export async function callTokenEndpoint(
+  deps: TokenDeps,
+  tokenEndpoint: string,
+  form: URLSearchParams,
+  secrets: readonly (string | undefined)[],
+): Promise<TokenCall> {
+  const target = await checkTokenEndpoint(deps.config, tokenEndpoint, deps.resolveHost)
   const post = deps.fetchToken ?? postTokenForm
+  let res
+  try {
+    res = await post({
+      ...target,
+      ca: deps.config.ca,
+      form,
+      ...(deps.tokenTimeoutMs !== undefined && { timeoutMs: deps.tokenTimeoutMs }),
+    })
+  } catch (err) {
+    if (!(err instanceof TokenTransportError)) throw err
+    if (err.kind === 'timeout') {
+      return {
+        ok: false,
+        transient: true,
+        error: new ApiError('TIMEOUT', 'The token endpoint did not answer in time.', {
+          hint: 'Check that this relay can reach the token endpoint.',
+        }),
+      }
+    }
+    return {
+      ok: false,
+      transient: err.kind !== 'tls',
+      error: new ApiError('TOKEN_ENDPOINT_ERROR', `Could not reach the token endpoint (${err.code}).`, {
+        hint: err.kind === 'tls'
+          ? "The endpoint's certificate was not trusted for its name (a private CA can be added with RELAY_CA_FILE)."
+          : 'Check the token endpoint URL and that this relay can reach it.',
+      }),
+    }
+  }
+  const json = (typeof res.json === 'object' && res.json !== null ? res.json : {}) as Record<
+    string,
+    unknown
+  >
+  if (res.status === 200 && str(json.access_token)) return { ok: true, json }
+  const aadsts = findAadsts(json)
+  const explained = aadsts ? explainAadsts(aadsts) : undefined
+  const oauthError = str(json.error)
+  const error = oauthError ?? `HTTP ${res.status}`
+  const description = str(json.error_description)
+  // Redacted before cutting, so a cut cannot leave part of a secret behind.
+  const said = description ? `: ${firstLine(redact(description, secrets))}` : ''
+  return {
+    ok: false,
+    status: res.status,
+    ...(oauthError !== undefined && { oauthError }),
+    transient: res.status >= 500 || res.status === 429 || oauthError === 'temporarily_unavailable',
+    error: new ApiError(
+      'TOKEN_ENDPOINT_ERROR',
+      `The token endpoint answered ${firstLine(redact(error, secrets)).slice(0, 200)}${said}`,
+      {
+        hint: explained?.hint ?? UNEXPLAINED_HINT,
+        ...(aadsts && { aadsts }),
+      },
+    ),
+  }
+}
+
+export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/token',
     perClientLimit({ limit: deps.config.rateLimitPerMinute, clientAddress: deps.clientAddress }),
@@ -106,62 +184,21 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
     jsonBody(TokenRequest),
     async (c) => {
       const req = c.req.valid('json')
-      const target = await checkTokenEndpoint(deps.config, req.tokenEndpoint, deps.resolveHost)
-      let res
-      try {
-        res = await post({
-          ...target,
-          ca: deps.config.ca,
-          form: tokenForm(req),
-          ...(deps.tokenTimeoutMs !== undefined && { timeoutMs: deps.tokenTimeoutMs }),
-        })
-      } catch (err) {
-        if (!(err instanceof TokenTransportError)) throw err
-        if (err.kind === 'timeout') {
-          throw new ApiError('TIMEOUT', 'The token endpoint did not answer in time.', {
-            hint: 'Check that this relay can reach the token endpoint.',
-          })
-        }
-        throw new ApiError(
-          'TOKEN_ENDPOINT_ERROR',
-          `Could not reach the token endpoint (${err.code}).`,
-          {
-            hint: err.kind === 'tls'
-              ? "The endpoint's certificate was not trusted for its name (a private CA can be added with RELAY_CA_FILE)."
-              : 'Check the token endpoint URL and that this relay can reach it.',
-          },
-        )
+      const secrets = [req.clientSecret]
+      if (req.grant.type === 'authorization_code') secrets.push(req.grant.code, req.grant.codeVerifier)
+      else secrets.push(req.grant.refreshToken)
+      const answer = await callTokenEndpoint(deps, req.tokenEndpoint, tokenForm(req), secrets)
+      if (!answer.ok) throw answer.error
+      const { json } = answer
+      const body: TokenSuccess = {
+        ok: true,
+        accessToken: str(json.access_token) ?? '',
+        expiresIn: Number(json.expires_in) || 0,
+        ...(str(json.refresh_token) && { refreshToken: str(json.refresh_token) }),
+        ...(str(json.id_token) && { idToken: str(json.id_token) }),
+        scope: str(json.scope) ?? req.scope,
       }
-      const json = (typeof res.json === 'object' && res.json !== null ? res.json : {}) as Record<
-        string,
-        unknown
-      >
-      const accessToken = str(json.access_token)
-      if (res.status === 200 && accessToken) {
-        const body: TokenSuccess = {
-          ok: true,
-          accessToken,
-          expiresIn: Number(json.expires_in) || 0,
-          ...(str(json.refresh_token) && { refreshToken: str(json.refresh_token) }),
-          ...(str(json.id_token) && { idToken: str(json.id_token) }),
-          scope: str(json.scope) ?? req.scope,
-        }
-        return c.json(body)
-      }
-      const aadsts = findAadsts(json)
-      const explained = aadsts ? explainAadsts(aadsts) : undefined
-      const error = str(json.error) ?? `HTTP ${res.status}`
-      const description = str(json.error_description)
-      // Redacted before cutting, so a cut cannot leave part of a secret behind.
-      const said = description ? `: ${firstLine(redact(description, req))}` : ''
-      throw new ApiError(
-        'TOKEN_ENDPOINT_ERROR',
-        `The token endpoint answered ${firstLine(redact(error, req)).slice(0, 200)}${said}`,
-        {
-          hint: explained?.hint ?? UNEXPLAINED_HINT,
-          ...(aadsts && { aadsts }),
-        },
-      )
+      return c.json(body)
     },
   )
 }

@@ -1,0 +1,147 @@
+/**
+ * Secrets at rest: AES-256-GCM through WebCrypto under one 32-byte key, from RELAY_SECRET_KEY
+ * (base64) or generated at first start into `RELAY_DATA_DIR/secret.key` (mode 0600). Each value
+ * is `v1.<base64 iv>.<base64 ciphertext+tag>` with a fresh 96-bit IV; the row's purpose is bound
+ * as additional data, so a ciphertext copied into another column does not decrypt.
+ *
+ * The store keeps an encrypted check value: a key that cannot decrypt it is refused at start
+ * with one line (`KeyError`), so a wrong key never surfaces later as a failing renewal.
+ *
+ * Also here: scrypt password hashes and SHA-256 digests for session and setup codes.
+ *
+ * @module
+ */
+import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const KEY_FILE = 'secret.key'
+
+/** A key problem at start-up; `message` is the one line to print. */
+export class KeyError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'KeyError'
+  }
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
+const unb64 = (text: string) => new Uint8Array(Buffer.from(text, 'base64'))
+
+/** Decodes RELAY_SECRET_KEY: base64 of exactly 32 bytes. */
+export function parseKey(text: string, source: string): Uint8Array {
+  const trimmed = text.trim()
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(trimmed)) {
+    throw new KeyError(`${source}: expected base64 of 32 bytes (44 characters, e.g. from \`openssl rand -base64 32\`)`)
+  }
+  return unb64(trimmed)
+}
+
+export interface KeySource {
+  /** RELAY_SECRET_KEY, when set. */
+  envKey?: string
+  dataDir: string
+  /** Whether the store already holds secrets (a check value): then no new key is generated. */
+  storeHasSecrets: boolean
+}
+
+/** The key bytes and where they came from (for the start-up line, never the key itself). */
+export function loadKeyBytes(src: KeySource): { bytes: Uint8Array; origin: string; generated: boolean } {
+  if (src.envKey !== undefined && src.envKey !== '') {
+    return { bytes: parseKey(src.envKey, 'RELAY_SECRET_KEY'), origin: 'RELAY_SECRET_KEY', generated: false }
+  }
+  const file = join(src.dataDir, KEY_FILE)
+  if (existsSync(file)) {
+    return { bytes: parseKey(readFileSync(file, 'utf8'), file), origin: file, generated: false }
+  }
+  if (src.storeHasSecrets) {
+    throw new KeyError(
+      `RELAY_SECRET_KEY: the gateway's store holds secrets, but neither RELAY_SECRET_KEY nor ${file} is there; restore the key they were stored with`,
+    )
+  }
+  const bytes = new Uint8Array(randomBytes(32))
+  mkdirSync(src.dataDir, { recursive: true })
+  writeFileSync(file, `${b64(bytes)}\n`, { mode: 0o600, flag: 'wx' })
+  chmodSync(file, 0o600)
+  return { bytes, origin: file, generated: true }
+}
+
+/** Encrypts and decrypts short strings (secrets, tokens) under one AES-256-GCM key. */
+export class SecretBox {
+  readonly #key: CryptoKey
+  private constructor(key: CryptoKey) {
+    this.#key = key
+  }
+
+  static async fromBytes(bytes: Uint8Array): Promise<SecretBox> {
+    const key = await crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'AES-GCM' }, false, [
+      'encrypt',
+      'decrypt',
+    ])
+    return new SecretBox(key)
+  }
+
+  /** `purpose` (e.g. `mailbox:<id>:refresh`) must be given again to decrypt. */
+  async seal(plain: string, purpose: string): Promise<string> {
+    const iv = new Uint8Array(randomBytes(12))
+    const ct = await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv, additionalData: new TextEncoder().encode(purpose) },
+      this.#key,
+      new TextEncoder().encode(plain),
+    )
+    return `v1.${b64(iv)}.${b64(new Uint8Array(ct))}`
+  }
+
+  /** Throws when the value was sealed under another key or purpose, or was altered. */
+  async open(sealed: string, purpose: string): Promise<string> {
+    const [version, iv, ct] = sealed.split('.')
+    if (version !== 'v1' || !iv || !ct) throw new Error('not a sealed value')
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: unb64(iv), additionalData: new TextEncoder().encode(purpose) },
+      this.#key,
+      unb64(ct),
+    )
+    return new TextDecoder().decode(plain)
+  }
+}
+
+export const CHECK_PURPOSE = 'key-check'
+export const CHECK_VALUE = 'mailkey gateway key check v1'
+
+// ---------------------------------------------------------------- hashes
+
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 }
+
+function scryptAsync(password: string, salt: Uint8Array, n: number, r: number, p: number, keylen: number) {
+  return new Promise<Buffer>((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, keylen, { N: n, r, p, maxmem: SCRYPT.maxmem }, (err, key) =>
+      err ? reject(err) : resolve(key)
+    )
+  )
+}
+
+/** `scrypt$N$r$p$<salt b64>$<hash b64>` */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = new Uint8Array(randomBytes(16))
+  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen)
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, b64(salt), key.toString('base64')].join('$')
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$')
+  if (kind !== 'scrypt' || !n || !r || !p || !salt || !hash) return false
+  const expected = Buffer.from(hash, 'base64')
+  const key = await scryptAsync(password, unb64(salt), Number(n), Number(r), Number(p), expected.length)
+  return timingSafeEqual(key, expected)
+}
+
+/** SHA-256 hex: how session and setup codes are kept (they are long random values). */
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+
+/** Constant-time comparison of two strings' SHA-256 digests. */
+export function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest())
+}
+
+/** A random URL-safe code of `bytes` bytes. */
+export const randomCode = (bytes = 32) => randomBytes(bytes).toString('base64url')
