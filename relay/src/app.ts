@@ -22,6 +22,7 @@ import { relaySecureHeaders } from './middleware/secure-headers.ts'
 import { metaRoutes } from './routes/meta.ts'
 import { sendRoutes } from './routes/send.ts'
 import { tokenRoutes } from './routes/token.ts'
+import type { GatewayHandle } from './gateway/index.ts'
 import type { SandboxHandle } from './sandbox/types.ts'
 import type { Pool } from './smtp/pool.ts'
 import type { SendOptions, SendResult, Timeouts } from './smtp/types.ts'
@@ -55,6 +56,8 @@ export interface AppDeps {
   staticRoot?: string
   /** One-line JSON log sink; stdout by default. */
   log?: LogFn
+  /** The gateway (RELAY_GATEWAY), mounted at `/api/admin`; absent: those routes say it is off. */
+  gateway?: GatewayHandle
 }
 
 /**
@@ -87,6 +90,14 @@ export function createApp(input: AppDeps): Hono<RelayEnv> {
   app.route('/api', sendRoutes(deps))
   app.route('/api', tokenRoutes(deps))
   if (deps.sandbox) app.route('/api/sandbox', deps.sandbox.routes)
+  if (deps.gateway) app.route('/api/admin', deps.gateway.routes(deps.clientAddress))
+  else {
+    app.all('/api/admin/*', () => {
+      throw new ApiError('NOT_FOUND', 'The gateway is off on this relay.', {
+        hint: 'Start the relay with RELAY_GATEWAY=1 (npm start does) to keep mailboxes and send for devices.',
+      })
+    })
+  }
   app.all('/api/*', (c) => {
     // A route that exists with another method is a bad request, not a missing route.
     const known = app.routes.some((r) => r.method !== 'ALL' && r.path === c.req.path)

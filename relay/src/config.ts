@@ -61,6 +61,17 @@ export interface RelayConfig {
   smtpIdleMs: number
   dataDir: string
   staticDir: string
+  /**
+   * The gateway (shared/GATEWAY.md): RELAY_GATEWAY=1, or on by default when RELAY_ADMIN_PASSWORD
+   * or RELAY_DATABASE_URL is set; off otherwise (the stateless test relay only).
+   */
+  gateway: boolean
+  /** RELAY_DATABASE_URL: PostgreSQL for the gateway's store; the embedded SQLite when absent. */
+  databaseUrl?: string
+  /** RELAY_SECRET_KEY: base64 of the 32-byte key for secrets at rest (else a generated key file). */
+  secretKey?: string
+  /** RELAY_ADMIN_PASSWORD: the admin password (else the one chosen through the setup link). */
+  adminPassword?: string
 }
 
 /** A configuration value that cannot be used; `message` is the one line to print. */
@@ -192,6 +203,27 @@ const EnvSchema = z.object({
   RELAY_SMTP_IDLE_MS: integer(0, 30_000, 30_000),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
   RELAY_STATIC_DIR: z.string().min(1).default('./build'),
+  RELAY_GATEWAY: z
+    .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
+    .optional(),
+  RELAY_DATABASE_URL: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^postgres(?:ql)?:\/\/\S+$/.test(v), {
+      message: 'expected a PostgreSQL URL such as postgres://user:password@host:5432/mailkey',
+    }),
+  RELAY_SECRET_KEY: z
+    .string()
+    .optional()
+    .refine((v) => !v || /^[A-Za-z0-9+/]{43}=$/.test(v.trim()), {
+      message: 'expected base64 of 32 bytes (44 characters, e.g. from `openssl rand -base64 32`)',
+    }),
+  RELAY_ADMIN_PASSWORD: z
+    .string()
+    .optional()
+    .refine((v) => !v || ([...v].length >= 12 && !/[\r\n\0]/.test(v)), {
+      message: 'the admin password needs at least 12 characters (and no line breaks)',
+    }),
 })
 
 const LOOPBACK_OR_ANY = new Set(['127.0.0.1', 'localhost', '::1', '[::1]', '0.0.0.0', '::'])
@@ -257,6 +289,12 @@ export function loadConfig(
     smtpIdleMs: v.RELAY_SMTP_IDLE_MS,
     dataDir: v.RELAY_DATA_DIR,
     staticDir: v.RELAY_STATIC_DIR,
+    gateway: v.RELAY_GATEWAY === undefined || v.RELAY_GATEWAY === ''
+      ? Boolean(v.RELAY_ADMIN_PASSWORD || v.RELAY_DATABASE_URL)
+      : v.RELAY_GATEWAY === '1' || v.RELAY_GATEWAY === 'true',
+    ...(v.RELAY_DATABASE_URL && { databaseUrl: v.RELAY_DATABASE_URL }),
+    ...(v.RELAY_SECRET_KEY && { secretKey: v.RELAY_SECRET_KEY.trim() }),
+    ...(v.RELAY_ADMIN_PASSWORD && { adminPassword: v.RELAY_ADMIN_PASSWORD }),
   }
 }
 

@@ -8,6 +8,8 @@ import { createApp } from './app.ts'
 import {
   concretePortOrExit,
   configOrExit,
+  gatewayOrExit,
+  gatewayWelcome,
   listenFailure,
   listenUrl,
   onShutdown,
@@ -43,6 +45,8 @@ if (config.sandbox) {
 // Idle authenticated SMTP connections, shared by every request of this process.
 const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) : undefined
 
+const gateway = await gatewayOrExit(config, { config, resolveHost: resolveAll, sendMail, ...(pool && { pool }) }, Deno.exit)
+
 const app = createApp({
   config,
   runtime: 'deno',
@@ -52,6 +56,7 @@ const app = createApp({
   sendMail,
   ...(pool && { pool }),
   resolveHost: resolveAll,
+  ...(gateway && { gateway }),
   staticRoot: config.staticDir,
 })
 
@@ -61,7 +66,10 @@ try {
     {
       hostname: config.host,
       port: config.port,
-      onListen: ({ port }) => console.log(`relay listening on ${listenUrl(config.host, port)}`),
+      onListen: ({ port }) => {
+        console.log(`relay listening on ${listenUrl(config.host, port)}`)
+        if (gateway) console.log(gatewayWelcome(gateway))
+      },
     },
     (req, info) => app.fetch(req, info),
   )
@@ -75,6 +83,10 @@ try {
 // idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => Deno.addSignalListener(signal, handler),
-  () => server.shutdown().then(() => pool?.close()),
+  async () => {
+    await server.shutdown()
+    await gateway?.close()
+    await pool?.close()
+  },
   (code) => Deno.exit(code),
 )

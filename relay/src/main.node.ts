@@ -11,6 +11,8 @@ import { createApp } from './app.ts'
 import {
   concretePortOrExit,
   configOrExit,
+  gatewayOrExit,
+  gatewayWelcome,
   listenFailure,
   listenUrl,
   onShutdown,
@@ -48,6 +50,8 @@ if (config.sandbox) {
 // Idle authenticated SMTP connections, shared by every request of this process.
 const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) : undefined
 
+const gateway = await gatewayOrExit(config, { config, resolveHost: resolveAll, sendMail, ...(pool && { pool }) }, exit)
+
 const app = createApp({
   config,
   runtime: 'node',
@@ -57,12 +61,14 @@ const app = createApp({
   ...(pool && { pool }),
   resolveHost: resolveAll,
   ...(sandbox && { sandbox }),
+  ...(gateway && { gateway }),
   staticRoot: config.staticDir,
 })
 
 const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
   console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
   if (sandbox) console.log(sandboxWelcome(config.publicOrigin, sandbox.info, config.dataDir))
+  if (gateway) console.log(gatewayWelcome(gateway))
 })
 
 // An answer given before the request body was read (413 …) must reach a client still sending.
@@ -85,6 +91,7 @@ onShutdown(
       server.closeIdleConnections()
       setInterval(() => server.closeIdleConnections(), 100).unref()
     })
+    await gateway?.close()
     await pool?.close()
     await sandbox?.close()
   },

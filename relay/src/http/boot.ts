@@ -8,6 +8,7 @@ import { lookup } from 'node:dns/promises'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { ConfigError, loadConfig, parseHostEntry, type RelayConfig, splitPem } from '../config.ts'
+import { type GatewayHandle, type GatewayOptions, KeyError, startGateway } from '../gateway/index.ts'
 import type { SandboxHandle } from '../sandbox/types.ts'
 
 /** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
@@ -156,4 +157,38 @@ export function onShutdown(
   }
   listen('SIGINT', handler)
   listen('SIGTERM', handler)
+}
+
+/**
+ * Starts the gateway when RELAY_GATEWAY is on; a key that cannot decrypt the store, a store
+ * that cannot be opened or migrated, is one line naming the variable, then exit 1.
+ */
+export async function gatewayOrExit(
+  config: RelayConfig,
+  relay: GatewayOptions['relay'],
+  exit: (code: number) => never,
+): Promise<GatewayHandle | undefined> {
+  if (!config.gateway) return undefined
+  try {
+    return await startGateway({ config, relay })
+  } catch (err) {
+    if (err instanceof KeyError) console.error(`relay: ${err.message}`)
+    else {
+      const variable = config.databaseUrl ? 'RELAY_DATABASE_URL' : 'RELAY_DATA_DIR'
+      console.error(`relay: ${variable}: the gateway's store cannot be opened (${startFailure(err)})`)
+    }
+    return exit(1)
+  }
+}
+
+/** What the start prints about the gateway: store, key and the setup link while one is needed. */
+export function gatewayWelcome(gateway: GatewayHandle): string {
+  const lines = [`relay: ${gateway.summary}`]
+  if (gateway.setupLink) {
+    lines.push(
+      'ゲートウェイの管理者パスワードを設定してください (1 回限りのリンク) / Choose the gateway admin password (one-time link):',
+      `  ${gateway.setupLink}`,
+    )
+  }
+  return lines.join('\n')
 }

@@ -108,6 +108,8 @@ export async function callTokenEndpoint(
   tokenEndpoint: string,
   form: URLSearchParams,
   secrets: readonly (string | undefined)[],
+  /** What makes a 200 answer a success (default: it carries `access_token`). */
+  accept: (json: Record<string, unknown>) => boolean = (json) => Boolean(str(json.access_token)),
 ): Promise<TokenCall> {
   const target = await checkTokenEndpoint(deps.config, tokenEndpoint, deps.resolveHost)
   const post = deps.fetchToken ?? postTokenForm
@@ -144,7 +146,7 @@ export async function callTokenEndpoint(
     string,
     unknown
   >
-  if (res.status === 200 && str(json.access_token)) return { ok: true, json }
+  if (res.status === 200 && accept(json)) return { ok: true, json }
   const aadsts = findAadsts(json)
   const explained = aadsts ? explainAadsts(aadsts) : undefined
   const oauthError = str(json.error)
