@@ -39,7 +39,8 @@ if (stale) {
   }
 }
 
-const env = { ...process.env, RELAY_SANDBOX: process.env.RELAY_SANDBOX ?? '1' }
+// npm start turns the gateway on (RELAY_GATEWAY=0 turns it off): the relay prints the admin setup link.
+const env = { ...process.env, RELAY_SANDBOX: process.env.RELAY_SANDBOX ?? '1', RELAY_GATEWAY: process.env.RELAY_GATEWAY ?? '1' }
 const relay = spawn(process.execPath, ['--import', 'tsx', join(root, 'relay/src/main.node.ts')], {
   cwd: root,
   env,
