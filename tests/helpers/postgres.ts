@@ -25,6 +25,10 @@ export interface PostgresServer {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` */
   url: string
   port: number
+  /** The cluster's data folder (tests read its files to prove no secret is stored in clear). */
+  dataDir: string
+  /** Runs SQL in `database` with psql as the postgres user; returns its unaligned output. */
+  psql(sql: string, database?: string): Promise<string>
   /** Creates an empty database and returns its URL. */
   database(): Promise<string>
   stop(): Promise<void>
@@ -74,12 +78,14 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
   }
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`
-  const psql = (sql: string) =>
-    asPostgres(`${quote(join(bin, 'psql'))} -h ${quote(dir)} -p ${port} -U postgres -d postgres -qAtc ${quote(sql)}`)
+  const psql = (sql: string, database = 'postgres') =>
+    asPostgres(`${quote(join(bin, 'psql'))} -h ${quote(dir)} -p ${port} -U postgres -d ${quote(database)} -qAtc ${quote(sql)}`)
   let stopped = false
   return {
     url,
     port,
+    dataDir: data,
+    psql,
     async database() {
       const name = `t_${randomBytes(6).toString('hex')}`
       await psql(`CREATE DATABASE ${name}`)

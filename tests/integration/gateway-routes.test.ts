@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ErrorBody } from '../../src/lib/contract/api.ts'
 import { AdminSession, MailboxAnswer, MailboxList, SetupStatus } from '../../src/lib/contract/gateway.ts'
 import { checkSecretExpiry } from '../../relay/src/gateway/alerts.ts'
-import { renew, renewDue } from '../../relay/src/gateway/tokens.ts'
+import { renew, renewDue, withLease } from '../../relay/src/gateway/tokens.ts'
 import {
   ADMIN_PASSWORD_TEXT,
   AdminClient,
@@ -164,6 +164,32 @@ describe.each(BACKENDS)('gateway routes on %s', (backend) => {
     const arrived = (await inbox())
     expect(arrived.length).toBe(before + 1)
     expect(JSON.stringify(arrived.at(-1))).toContain('ゲートウェイ')
+  })
+
+  it('two instances on one store race to renew: one wins each round, the rotated refresh token is never lost', async () => {
+    const g1 = rig.gateway.context
+    const g2 = (await rig.another()).context
+    expect(g2.instanceId).not.toBe(g1.instanceId)
+    const read = () => g1.store.db.selectFrom('mailboxes').selectAll().where('id', '=', delegatedId).executeTakeFirstOrThrow()
+    // While one instance holds the lease, the other does not touch the tokens.
+    await withLease(g1, delegatedId, async () => {
+      expect(await renew(g2, await read())).toBeUndefined()
+      return { patch: {}, result: null }
+    })
+    // Racing: whoever wins reads the newest refresh token; every renewal that ran succeeded.
+    for (let round = 0; round < 4; round++) {
+      const before = await read()
+      const outcomes = (await Promise.all([renew(g1, before), renew(g2, before)])).filter((x) => x !== undefined)
+      expect(outcomes.length, `round ${round}`).toBeGreaterThanOrEqual(1)
+      for (const o of outcomes) expect(o.ok, `round ${round}`).toBe(true)
+      const after = await read()
+      expect(after.state).toBe('ready')
+      expect(after.refresh_token_enc).not.toBe(before.refresh_token_enc)
+      expect(after.lease_owner).toBeNull()
+    }
+    // The last rotated token still works (a lost rotation would have revoked the grant).
+    const last = await renew(g2, await read(), true)
+    expect(last?.ok).toBe(true)
   })
 
   it('renews with the rotated refresh token, stored before use; a rejected refresh is reauth-needed with an alert', async () => {
