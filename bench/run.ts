@@ -24,6 +24,8 @@ import { join } from 'node:path'
 import { buildMessage } from '../relay/src/mime/index.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../relay/src/tls/certs.ts'
 import { median, quantile, sendsPerSecond, throughTap, type Sample } from './measure.ts'
+import { postgresBin } from '../tests/helpers/postgres.ts'
+import { gatewayFigures } from './gateway.ts'
 import { pageFigures } from './pages.ts'
 import { startSmtpServer } from './peer.ts'
 import { startPostfix } from './postfix.ts'
@@ -55,8 +57,9 @@ const LOOPBACK = [
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
 
 /**
- * `BENCH_ONLY=postfix` (or `smtp-server`, `relay`, `pages`, comma-separated) runs only those
- * parts; `relay` is the relay over HTTP against smtp-server, and against Postfix when installed.
+ * `BENCH_ONLY=postfix` (or `smtp-server`, `relay`, `pages`, `gateway`, comma-separated) runs only
+ * those parts; `relay` is the relay over HTTP against smtp-server, and against Postfix when
+ * installed; `gateway` the relay's start time and idle RSS with the gateway off/SQLite/PostgreSQL.
  */
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim())
 const wanted = (part: string) => !ONLY || ONLY.includes(part)
@@ -348,6 +351,9 @@ async function main() {
 
   const pages = wanted('pages') ? await pageFigures() : { figures: [], lines: [], notes: [] }
   notes.push(...pages.notes)
+  // The relay's start time and idle RSS, gateway off / SQLite / PostgreSQL, Node and Deno.
+  const gateway = wanted('gateway') && postgresBin() ? await gatewayFigures() : []
+  if (wanted('gateway') && !postgresBin()) notes.push('gateway figures skipped: PostgreSQL is not installed')
 
   process.stdout.write(`\n${table(figures)}\n\n`)
   for (const line of pages.lines) process.stdout.write(`${line}\n`)
@@ -361,6 +367,7 @@ async function main() {
       'Nodemailer runs a full handshake on each.\n\n'
   )
   for (const f of [...figures, ...pages.figures]) process.stdout.write(`${jsonLine(f)}\n`)
+  for (const line of gateway) process.stdout.write(`${line}\n`)
   log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 

@@ -8,7 +8,7 @@ import { lookup } from 'node:dns/promises'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { ConfigError, loadConfig, parseHostEntry, type RelayConfig, splitPem } from '../config.ts'
-import { type GatewayHandle, type GatewayOptions, KeyError, startGateway } from '../gateway/index.ts'
+import type { GatewayHandle, GatewayOptions } from '../gateway/index.ts'
 import type { SandboxHandle } from '../sandbox/types.ts'
 
 /** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
@@ -170,9 +170,11 @@ export async function gatewayOrExit(
 ): Promise<GatewayHandle | undefined> {
   if (!config.gateway) return undefined
   try {
+    // Loaded only when on: the stateless relay carries none of the store's code.
+    const { startGateway } = await import('../gateway/index.ts')
     return await startGateway({ config, relay })
   } catch (err) {
-    if (err instanceof KeyError) console.error(`relay: ${err.message}`)
+    if (err instanceof Error && err.name === 'KeyError') console.error(`relay: ${err.message}`)
     else {
       const variable = config.databaseUrl ? 'RELAY_DATABASE_URL' : 'RELAY_DATA_DIR'
       console.error(`relay: ${variable}: the gateway's store cannot be opened (${startFailure(err)})`)
