@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely'
 import { migrate } from './migrations.ts'
@@ -76,6 +76,9 @@ async function openSqlite(dataDir: string): Promise<Store> {
     for (const p of SQLITE_PRAGMAS) db.pragma(p)
     database = db as unknown as SqliteDatabase
   }
+  // Encrypted secrets and password hashes: readable by the relay's user only (SQLite gives its
+  // -wal and -shm files the database file's mode).
+  chmodSync(file, 0o600)
   const db = new Kysely<GatewayDatabase>({ dialect: new SqliteDialect({ database }) })
   return { db, kind: 'sqlite', where: file, close: () => db.destroy() }
 }
