@@ -80,6 +80,85 @@ const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('alerts_mailbox').on('alerts').column('mailbox_id').execute()
     },
   },
+  '0002_devices_queue': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('mailbox_id', 'text', (c) => c.notNull())
+        .addColumn('smtp_username', 'text', (c) => c.unique())
+        .addColumn('smtp_password_hash', 'text')
+        .addColumn('allow_ips', 'text')
+        .addColumn('api_key_id', 'text', (c) => c.unique())
+        .addColumn('api_key_hash', 'text')
+        .addColumn('from_policy', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_seen_at', 'bigint')
+        .execute()
+      await db.schema
+        .createTable('messages')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text')
+        .addColumn('mailbox_id', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('mail_from', 'text', (c) => c.notNull())
+        .addColumn('rcpt_to', 'text', (c) => c.notNull())
+        .addColumn('header_from', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'bigint')
+        .addColumn('last_reply', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('possible_duplicate', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('eight_bit', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('sent_at', 'bigint')
+        .execute()
+      await db.schema
+        .createIndex('messages_due')
+        .on('messages')
+        .columns(['state', 'next_attempt_at'])
+        .execute()
+      await db.schema.createIndex('messages_mailbox').on('messages').columns(['mailbox_id', 'state']).execute()
+      // bytea on PostgreSQL; SQLite keeps a BLOB as it is whatever the declared type.
+      await db.schema
+        .createTable('message_bodies')
+        .addColumn('message_id', 'text', (c) => c.primaryKey())
+        .addColumn('raw', 'bytea', (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createTable('attempts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('message_id', 'text', (c) => c.notNull())
+        .addColumn('n', 'integer', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('reply', 'text')
+        .addColumn('transcript', 'text')
+        .execute()
+      await db.schema.createIndex('attempts_message').on('attempts').column('message_id').execute()
+      await db.schema
+        .createTable('mailbox_slots')
+        .addColumn('mailbox_id', 'text', (c) => c.notNull())
+        .addColumn('slot', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('until', 'bigint')
+        .addPrimaryKeyConstraint('mailbox_slots_pk', ['mailbox_id', 'slot'])
+        .execute()
+      await db.schema
+        .createTable('mailbox_rate')
+        .addColumn('mailbox_id', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .execute()
+    },
+  },
 }
 
 /** The migrations in order (names sort as versions). */

@@ -350,6 +350,12 @@ export const QueueItem = z.object({
   sentAt: IsoDateTime.optional(),
   /** The last server reply line, e.g. `451 4.7.500 Server busy`. */
   lastReply: z.string().optional(),
+  /** The last failure in the contract's error shape, for the page's diagnosis. */
+  lastError: ErrorBody.shape.error.optional(),
+  /** When the next attempt is due (queued and retrying messages). */
+  nextAttemptAt: IsoDateTime.optional(),
+  /** An attempt lost the server's reply after the final dot: it may have arrived twice. */
+  possibleDuplicate: z.boolean().optional(),
 })
 export type QueueItem = z.infer<typeof QueueItem>
 
