@@ -90,8 +90,10 @@ export function createApp(input: AppDeps): Hono<RelayEnv> {
   app.route('/api', sendRoutes(deps))
   app.route('/api', tokenRoutes(deps))
   if (deps.sandbox) app.route('/api/sandbox', deps.sandbox.routes)
-  if (deps.gateway) app.route('/api/admin', deps.gateway.routes(deps.clientAddress))
-  else {
+  if (deps.gateway) {
+    app.route('/api/admin', deps.gateway.routes(deps.clientAddress))
+    app.route('/api/v1', deps.gateway.v1Routes())
+  } else {
     app.all('/api/admin/*', () => {
       throw new ApiError('NOT_FOUND', 'The gateway is off on this relay.', {
         hint: 'Start the relay with RELAY_GATEWAY=1 (npm start does) to keep mailboxes and send for devices.',

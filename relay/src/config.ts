@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { type IngressConfig, loadIngressConfig } from './gateway/ingress-config.ts'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { HostName } from '../../src/lib/contract/api.ts'
@@ -72,6 +73,12 @@ export interface RelayConfig {
   secretKey?: string
   /** RELAY_ADMIN_PASSWORD: the admin password (else the one chosen through the setup link). */
   adminPassword?: string
+  /** RELAY_MAILBOX_RATE: messages a minute per gateway mailbox, across instances (default 30). */
+  mailboxRate: number
+  /** RELAY_QUEUE_MAX_AGE: how long a queued message may keep retrying, ms (default 48 h). */
+  queueMaxAgeMs: number
+  /** RELAY_INGRESS and its companions: the SMTP listeners for devices; none when unset. */
+  ingress?: IngressConfig
 }
 
 /** A configuration value that cannot be used; `message` is the one line to print. */
@@ -206,6 +213,20 @@ const EnvSchema = z.object({
   RELAY_GATEWAY: z
     .enum(['0', '1', 'true', 'false', ''], { message: 'expected 1 or 0' })
     .optional(),
+  RELAY_MAILBOX_RATE: integer(1, 10_000, 30),
+  RELAY_QUEUE_MAX_AGE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 48 * 3_600_000
+      const m = /^(\d+)\s*(s|m|h|d)?$/.exec(v.trim())
+      const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 's'] : NaN
+      if (!(ms >= 60_000 && ms <= 30 * 86_400_000)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration from 1m to 30d such as 48h, 90m or 172800 (seconds)' })
+        return z.NEVER
+      }
+      return ms
+    }),
   RELAY_DATABASE_URL: z
     .string()
     .optional()
@@ -295,6 +316,11 @@ export function loadConfig(
     ...(v.RELAY_DATABASE_URL && { databaseUrl: v.RELAY_DATABASE_URL }),
     ...(v.RELAY_SECRET_KEY && { secretKey: v.RELAY_SECRET_KEY.trim() }),
     ...(v.RELAY_ADMIN_PASSWORD && { adminPassword: v.RELAY_ADMIN_PASSWORD }),
+    mailboxRate: v.RELAY_MAILBOX_RATE,
+    queueMaxAgeMs: v.RELAY_QUEUE_MAX_AGE,
+    ...(env.RELAY_INGRESS?.trim() && {
+      ingress: loadIngressConfig(env, typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' ? 'node' : 'deno', readFile),
+    }),
   }
 }
 

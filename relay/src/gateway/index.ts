@@ -27,6 +27,7 @@ import { openStore, type Store } from './store.ts'
 import { renewDue } from './tokens.ts'
 
 export { KeyError } from './crypto.ts'
+import { type Sending, startSending } from './sending.ts'
 
 export interface GatewayOptions {
   config: RelayConfig
@@ -41,6 +42,10 @@ export interface GatewayOptions {
 export interface GatewayHandle {
   /** Mounted at `/api/admin`; `clientAddress` is the app's (proxy-aware) one. */
   routes(clientAddress: (c: Context) => string): Hono<RelayEnv>
+  /** Mounted at `/api/v1`: the send API for scripts (device API keys). */
+  v1Routes(): Hono<RelayEnv>
+  /** Devices, ingress, queue and delivery. */
+  sending: Sending
   /** The one-time setup link while no admin password exists. */
   setupLink?: string
   /** One line on the store and key for the start-up output (no secret in it). */
@@ -125,6 +130,13 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     })()
     return running
   }
+  let sending: Sending
+  try {
+    sending = await startSending(g)
+  } catch (err) {
+    await store.close()
+    throw err
+  }
   const timer = setInterval(() => void tick(), opts.tickMs ?? 2000)
   void tick()
 
@@ -136,14 +148,18 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
       api.use('*', requireAdmin(g))
       api.route('/mailboxes', mailboxRoutes(g, clientAddress))
       api.get('/alerts', async (c) => c.json({ ok: true as const, alerts: await listAlerts(g) }))
+      api.route('/', sending.adminRoutes())
       return api
     },
+    v1Routes: () => sending.v1Routes(),
+    sending,
     ...(link !== undefined && { setupLink: link }),
     summary: `gateway on: store ${store.kind} (${store.where}), secret key from ${keyOrigin === config.secretKey ? 'RELAY_SECRET_KEY' : keyOrigin}`,
     context: g,
     tick,
     async close() {
       clearInterval(timer)
+      await sending.close()
       await running
       await store.close()
     },

@@ -14,8 +14,9 @@
  */
 import addressparser from 'nodemailer/lib/addressparser'
 import libmime from 'libmime'
+import { encodeWord } from 'nodemailer/lib/mime-funcs'
 
-const { decodeWords, encodeWords } = libmime
+const decodeWords = (text: string): string => libmime.decodeWords(text)
 
 export interface Rewritten {
   raw: Uint8Array
@@ -69,7 +70,7 @@ export function parseFrom(value: string): FromHeader | undefined {
 /** `"Name" <address>` with the name RFC 2047-encoded when it is not plain ASCII. */
 export function formatAddress(name: string, address: string): string {
   if (!name) return address
-  const encoded = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : encodeWords(name, 'B', 60)
+  const encoded = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}"` : encodeWord(name, 'B', 52)
   return `${encoded} <${address}>`
 }
 
