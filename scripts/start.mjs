@@ -39,8 +39,14 @@ if (stale) {
   }
 }
 
-// npm start turns the gateway on (RELAY_GATEWAY=0 turns it off): the relay prints the admin setup link.
-const env = { ...process.env, RELAY_SANDBOX: process.env.RELAY_SANDBOX ?? '1', RELAY_GATEWAY: process.env.RELAY_GATEWAY ?? '1' }
+// npm start turns the gateway on (RELAY_GATEWAY=0 turns it off): the relay prints the admin setup link,
+// and devices on this machine can hand it mail on 127.0.0.1:2525 (STARTTLS; RELAY_INGRESS= to turn it off).
+const env = {
+  ...process.env,
+  RELAY_SANDBOX: process.env.RELAY_SANDBOX ?? '1',
+  RELAY_GATEWAY: process.env.RELAY_GATEWAY ?? '1',
+  RELAY_INGRESS: process.env.RELAY_INGRESS ?? ((process.env.RELAY_GATEWAY ?? '1') === '0' ? '' : '127.0.0.1:2525/starttls'),
+}
 const relay = spawn(process.execPath, ['--import', 'tsx', join(root, 'relay/src/main.node.ts')], {
   cwd: root,
   env,

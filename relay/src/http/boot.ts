@@ -192,5 +192,11 @@ export function gatewayWelcome(gateway: GatewayHandle): string {
       `  ${gateway.setupLink}`,
     )
   }
+  const ingress = gateway.sending.ingress?.info()
+  if (ingress) {
+    const where = ingress.listeners.map((l) => `${l.host}:${l.port}/${l.security}`).join(', ')
+    lines.push(`relay: 機器からの SMTP 受付 / SMTP ingress for devices: ${where}`)
+    if (ingress.certificateSha256) lines.push(`  certificate SHA-256 ${ingress.certificateSha256}`)
+  }
   return lines.join('\n')
 }
