@@ -278,6 +278,20 @@ describe.each(BACKENDS)('gateway routes on %s', (backend) => {
     expect((await admin.call('DELETE', `/api/admin/mailboxes/${m.id}`)).status).toBe(200)
   })
 
+  it('devicecode: the sandbox answers a user code the relay then polls for', async () => {
+    const created = await admin.call('POST', '/api/admin/mailboxes', { ...delegatedBody(fx), name: 'device code' })
+    const id = created.json.mailbox.id as string
+    const dc = await admin.call('POST', `/api/admin/mailboxes/${id}/devicecode`)
+    expect(dc.status, JSON.stringify(dc.json)).toBe(200)
+    expect(dc.json.userCode).toMatch(/\S{4,}/)
+    expect(dc.json.verificationUri).toMatch(/^https:\/\//)
+    expect(dc.json.expiresIn).toBeGreaterThan(0)
+    const item = (await admin.call('GET', `/api/admin/mailboxes/${id}`)).json.mailbox
+    expect(item.deviceCode.userCode).toBe(dc.json.userCode)
+    expect(item.state).toBe('needs-sign-in')
+    expect((await admin.call('DELETE', `/api/admin/mailboxes/${id}`)).status).toBe(200)
+  })
+
   it('NOT_FOUND for an unknown mailbox, HOST_NOT_ALLOWED off the allow-lists, INVALID_REQUEST for bad fields', async () => {
     const id = '00000000-0000-0000-0000-000000000000'
     for (const [method, path, body] of [

@@ -274,7 +274,7 @@ export async function startDeviceCode(g: GatewayContext, id: string): Promise<De
   const done = await withLeaseWaiting<DeviceCodeStart>(g, id, async (row) => {
     const secret = await clientSecretOf(g, row)
     const form = new URLSearchParams({ client_id: row.client_id, scope: DELEGATED_SCOPE })
-    const call = await callTokenEndpoint(g.relay, deviceCodeEndpoint(row.token_endpoint), form, [secret], (j) => typeof j.device_code === 'string')
+    const call = await callTokenEndpoint(g.relay, row.token_endpoint, form, [secret], (j) => typeof j.device_code === 'string', new URL(deviceCodeEndpoint(row.token_endpoint)).pathname)
     if (!call.ok) return { patch: {}, result: { ok: false, error: call.error } }
     const j = call.json
     const pending: PendingCode = {

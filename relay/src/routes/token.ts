@@ -110,8 +110,11 @@ export async function callTokenEndpoint(
   secrets: readonly (string | undefined)[],
   /** What makes a 200 answer a success (default: it carries `access_token`). */
   accept: (json: Record<string, unknown>) => boolean = (json) => Boolean(str(json.access_token)),
+  /** Another path on the checked token endpoint's host (Entra's `…/devicecode` beside `…/token`). */
+  siblingPath?: string,
 ): Promise<TokenCall> {
-  const target = await checkTokenEndpoint(deps.config, tokenEndpoint, deps.resolveHost)
+  const checked = await checkTokenEndpoint(deps.config, tokenEndpoint, deps.resolveHost)
+  const target = siblingPath === undefined ? checked : { ...checked, url: new URL(siblingPath, checked.url) }
   const post = deps.fetchToken ?? postTokenForm
   let res
   try {
