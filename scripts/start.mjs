@@ -1,10 +1,11 @@
 // `npm start`: the embedded default. Builds the page when it is missing or older than its
 // sources, then runs the relay on Node with the sandbox tenant, serving page + API on
 // http://localhost:8787 (PORT and HOST may override, like every RELAY_* variable).
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { quietly } from './quietly.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const builtIndex = join(root, 'build', 'index.html')
@@ -32,11 +33,13 @@ function newestMtime(paths) {
 const stale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newestMtime(pageSources)
 if (stale) {
   console.log(existsSync(builtIndex) ? 'page sources changed: building the page…' : 'building the page…')
-  const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' })
-  if (build.status !== 0) {
+  // Quiet unless it fails: Vite's chunk table would bury the lines a user needs.
+  const status = quietly('npm', ['run', '--silent', 'build'], { cwd: root })
+  if (status !== 0) {
     console.error('the page did not build; see above')
-    process.exit(build.status ?? 1)
+    process.exit(status)
   }
+  console.log('page built.')
 }
 
 // npm start turns the gateway on (RELAY_GATEWAY=0 turns it off): the relay prints the admin setup link,

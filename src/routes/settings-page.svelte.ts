@@ -5,10 +5,15 @@
  *
  * @module
  */
+import type { Reach } from '$lib/auth/reach.ts'
+import { formatDateTime } from '$lib/format/datetime.ts'
+import { i18n } from '$lib/i18n/i18n.svelte.ts'
 import type { MessageKey } from '$lib/i18n/types.ts'
 import {
   applyPreset,
+  presetHolds,
   sandboxClientId,
+  TENANT_PLACEHOLDER,
   withTenant,
   type Preset,
   type SandboxValues,
@@ -42,6 +47,12 @@ export class SettingsPage {
   showAll = $state(false)
   notice = $state<Notice | null>(null)
   exportSecrets = $state(false)
+  /** Set once the admin chose a preset or edited a field: the sandbox notice shrinks to one line. */
+  presetTouched = $state(false)
+  /** Whether this browser reaches the authority of the endpoints filled in (null: not asked). */
+  reach = $state<Reach | null>(null)
+  #reachFor = ''
+  #reachTimer: ReturnType<typeof setTimeout> | undefined
 
   /**
    * The contract's zod schemas (through validate.ts) load right after the first render, with the
@@ -88,7 +99,7 @@ export class SettingsPage {
     this.maxMessageBytes = page?.config.limits.maxMessageBytes ?? null
     this.configLoaded = true
     // Saved sandbox settings follow the running sandbox (its ports change between runs).
-    if (this.s.preset === 'sandbox' && this.sandbox) this.setPreset('sandbox')
+    if (this.s.preset === 'sandbox' && this.sandbox) this.store.replace(applyPreset(this.s, 'sandbox', this.sandbox))
   }
 
   /** Checks the settings for an action; false (and every error shown) when they are not ready. */
@@ -106,6 +117,7 @@ export class SettingsPage {
   }
 
   setPreset(preset: Preset): void {
+    this.presetTouched = true
     this.store.replace(applyPreset(this.s, preset, this.sandbox))
   }
 
@@ -124,9 +136,33 @@ export class SettingsPage {
     this.store.replace(next)
   }
 
-  /** Any edit of a preset-controlled field makes the preset "custom". */
+  /**
+   * After an edit: the preset turns "custom" only when a value it fixes changed (server, port,
+   * SSL, the endpoints' host); the tenant, client ID, secret and addresses keep it.
+   */
   edited(): void {
-    if (this.s.preset !== 'custom') this.s.preset = 'custom'
+    this.presetTouched = true
+    if (!presetHolds(this.s, this.sandbox)) this.s.preset = 'custom'
+  }
+
+  /**
+   * Asks (after a pause in typing) whether this browser can reach the authority of
+   * `authorizeEndpoint`, once it is filled in (no {YourTenantId} left); '' forgets the answer.
+   */
+  watchReach(authorizeEndpoint: string): void {
+    const url = authorizeEndpoint.trim()
+    if (url === this.#reachFor) return
+    this.#reachFor = url
+    clearTimeout(this.#reachTimer)
+    this.reach = null
+    if (!url || url.includes(TENANT_PLACEHOLDER) || url.includes('%7BYourTenantId%7D')) return
+    this.#reachTimer = setTimeout(() => {
+      void import('$lib/auth/reach.ts')
+        .then(({ probeAuthority }) => probeAuthority(url))
+        .then((r) => {
+          if (this.#reachFor === url) this.reach = r
+        })
+    }, TOUCH_DELAY_MS)
   }
 
   async save(): Promise<void> {
@@ -138,7 +174,7 @@ export class SettingsPage {
     this.notice = {
       kind: 'ok',
       key: 'settings.saved',
-      vars: { time: new Date().toLocaleTimeString() },
+      vars: { time: formatDateTime(new Date(), i18n.lang) },
     }
   }
 

@@ -48,7 +48,23 @@ describe('SettingsPage', () => {
     expect(p.errorOf('clientId')).toBeUndefined()
     expect(p.check('signin')).toBe(false)
     expect(p.errorOf('clientId')).toBe('error.required')
-    expect(p.invalidFields('signin')).toContain('authorizeEndpoint')
+    // The tenant ID that fills both endpoints is asked for first, not the endpoints.
+    expect(p.invalidFields('signin')).toEqual(['tenantId', 'clientId'])
     expect(p.check('save')).toBe(true)
+  })
+
+  it('keeps the Microsoft 365 preset while the tenant, client ID, secret and addresses are filled in', () => {
+    const p = page()
+    p.setTenant(TID)
+    p.edited()
+    p.s.clientId = sandbox.clientId
+    p.s.clientSecret = 'abc~def'
+    p.s.to = 'a@contoso.example'
+    p.edited()
+    expect(p.s.preset).toBe('m365')
+    expect(p.presetTouched).toBe(true)
+    p.s.security = 'tls'
+    p.edited()
+    expect(p.s.preset).toBe('custom')
   })
 })

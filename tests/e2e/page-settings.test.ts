@@ -96,6 +96,7 @@ describe('settings', () => {
       'https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/V2.0/authorize'
     )
     await page.fill('#clientId', CUSTOM.clientId)
+    await page.selectOption('#tokenMode', 'web-secret')
     await page.fill('#clientSecret', 'abc~Secret.Value_123')
     await page.fill('#to', CUSTOM.to)
     await page.fill('#from', CUSTOM.from)

@@ -45,6 +45,8 @@ td,th{border:1px solid #d1d5db;padding:.35rem .5rem;text-align:left;vertical-ali
 code,pre{font-family:ui-monospace,Consolas,monospace;overflow-wrap:anywhere;white-space:pre-wrap}
 .badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb}
 .on{background:#fecaca}.lang{float:right;font-size:.9rem}
+code.upn{white-space:nowrap;overflow-wrap:normal}ul.users{padding-left:1.25rem}ul.users li{margin:.5rem 0}
+@media (max-width:36rem){main{margin:0;padding:1rem 1.25rem;border-radius:0}}
 `
 
 /** A whole page: `<main>` holds `body`; the caller escapes every value inside `body`. */

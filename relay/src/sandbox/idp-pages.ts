@@ -70,10 +70,14 @@ export interface LoginPageInput {
 
 export function loginPage(p: LoginPageInput): string {
   const t = T[p.lang]
+  // One block per user: a UPN never shares a line with other columns, so it never wraps mid-word.
   const rows = ACCOUNTS.map(
     (a) =>
-      `<tr><td><code>${esc(a.upn)}</code><br>${esc(a.displayName)}</td><td><code>${esc(a.password)}</code></td><td>${esc(p.lang === 'ja' ? a.descriptionJa : a.description)}</td></tr>`
+      `<li><code class="upn">${esc(a.upn)}</code> ${esc(a.displayName)}<br>${t.password}: <code class="upn">${esc(a.password)}</code><br><span class="note">${esc(p.lang === 'ja' ? a.descriptionJa : a.description)}</span></li>`
   ).join('')
+  // The user name takes the focus at once (the password when the app named the user already).
+  const focusUpn = p.loginHint ? '' : ' autofocus'
+  const focusPassword = p.loginHint ? ' autofocus' : ''
   return page(
     p.lang,
     `${t.signIn} - ${t.tenant}`,
@@ -82,10 +86,10 @@ export function loginPage(p: LoginPageInput): string {
 ${p.error ? `<p class="err" role="alert">${esc(p.error)}</p>` : ''}
 <form method="post" action="${esc(p.action)}" autocomplete="off">
 <input type="hidden" name="action" value="login"><input type="hidden" name="lang" value="${p.lang}">
-<label for="upn">${t.user}</label><input id="upn" name="upn" type="email" required value="${esc(p.loginHint ?? '')}">
-<label for="password">${t.password}</label><input id="password" name="password" type="password" required>
+<label for="upn">${t.user}</label><input id="upn" name="upn" type="email" required${focusUpn} value="${esc(p.loginHint ?? '')}">
+<label for="password">${t.password}</label><input id="password" name="password" type="password" required${focusPassword}>
 <button type="submit">${t.submit}</button></form>
-<h2>${t.users}</h2><table><tr><th>UPN</th><th>${t.password}</th><th>${t.desc}</th></tr>${rows}</table>`
+<h2>${t.users}</h2><ul class="users">${rows}</ul>`
   )
 }
 

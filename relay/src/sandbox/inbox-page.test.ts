@@ -49,4 +49,17 @@ describe('inboxPage', () => {
     expect(ja).toContain('name="smtpDown" value="false"')
     expect(ja).toContain('SMTP サーバーが停止している')
   })
+
+  it('shows dates with time and zone in the one format of the settings page, and a way back', () => {
+    const dated = { ...hostile, date: '2026-11-26T11:59:58.000Z' }
+    const ja = inboxPage('ja', [dated], defaultSwitches())
+    expect(ja).toContain('<time datetime="2026-11-26T12:00:00.000Z">')
+    expect(ja).toMatch(/<time datetime="2026-11-26T11:59:58.000Z">2026\/11\/2[67] \d{1,2}:59:58 [^<]+<\/time>/)
+    // No ISO string shown as text.
+    expect(ja.replace(/datetime="[^"]*"/g, '')).not.toContain('T12:00:00')
+    expect(ja).toContain('<a id="back" href="/?lang=ja">メール設定に戻る</a>')
+    const en = inboxPage('en', [dated], defaultSwitches())
+    expect(en).toMatch(/<time datetime="2026-11-26T12:00:00.000Z">2[67] Nov 2026, \d{2}:00:00 [^<]+<\/time>/)
+    expect(en).toContain('<a id="back" href="/?lang=en">Back to the mail settings</a>')
+  })
 })

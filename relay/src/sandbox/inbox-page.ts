@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { formatDateTime } from '../../../src/lib/format/datetime.ts'
 import { esc, type Lang } from './html.ts'
 import type { StoredMessage } from './inbox.ts'
 import { SWITCH_LABELS, SWITCH_NAMES, type Switches } from './switches.ts'
@@ -39,6 +40,7 @@ const T = {
     turnOff: 'オフにする',
     ca: 'サンドボックスの CA 証明書',
     other: 'English',
+    back: 'メール設定に戻る',
   },
   en: {
     title: 'Sandbox inbox',
@@ -66,11 +68,21 @@ const T = {
     turnOff: 'Turn off',
     ca: "The sandbox's CA certificate",
     other: '日本語',
+    back: 'Back to the mail settings',
   },
 }
 
 function size(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`
+}
+
+/**
+ * A moment in the one format the settings page uses too (date, time, zone in the page's locale;
+ * the relay's time zone, which under `npm start` is the admin's), the exact value in `datetime`.
+ */
+function when(lang: Lang, iso: string): string {
+  const shown = formatDateTime(iso, lang)
+  return `<time datetime="${esc(iso)}">${esc(shown)}</time>`
 }
 
 function message(lang: Lang, m: StoredMessage): string {
@@ -95,8 +107,8 @@ function message(lang: Lang, m: StoredMessage): string {
 <table><tr><th>${t.from}</th><td>${esc(m.from)}</td></tr>
 <tr><th>${t.to}</th><td>${esc(m.to.join(', '))}</td></tr>
 ${m.cc.length ? `<tr><th>${t.cc}</th><td>${esc(m.cc.join(', '))}</td></tr>` : ''}
-<tr><th>${t.date}</th><td>${esc(m.date ?? '')}</td></tr>
-<tr><th>${t.received}</th><td>${esc(m.receivedAt)}</td></tr>
+<tr><th>${t.date}</th><td>${m.date ? when(lang, m.date) : ''}</td></tr>
+<tr><th>${t.received}</th><td>${when(lang, m.receivedAt)}</td></tr>
 ${m.envelope.user ? `<tr><th>${t.sender}</th><td>${esc(m.envelope.user)}</td></tr>` : ''}
 ${m.envelope.to.length ? `<tr><th>${t.rcpt}</th><td>${esc(m.envelope.to.join(', '))}</td></tr>` : ''}</table>
 <pre class="body">${esc(m.text)}</pre>${html}${attachments}
@@ -129,7 +141,7 @@ export function inboxPage(lang: Lang, messages: StoredMessage[], switches: Switc
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'self'; form-action 'self'">
 <meta name="referrer" content="same-origin">
 <title>${t.title}</title><link rel="stylesheet" href="inbox.css"></head>
-<body><main><a class="lang" href="inbox?lang=${other}">${t.other}</a><h1>${t.title}</h1>
+<body><main><nav class="top"><a id="back" href="/?lang=${lang}">${t.back}</a><a class="lang" href="inbox?lang=${other}">${t.other}</a></nav><h1>${t.title}</h1>
 <p>${t.lead} <a href="ca.pem">${t.ca}</a></p>
 ${switchesSection(lang, switches)}
 <section>${
@@ -139,11 +151,16 @@ ${switchesSection(lang, switches)}
 }
 
 export const INBOX_CSS =
-  `body{font-family:system-ui,"Hiragino Sans","Yu Gothic",Meiryo,sans-serif;margin:0;background:#f3f4f6;color:#1f2937}
+  `*{box-sizing:border-box}body{font-family:system-ui,"Hiragino Sans","Yu Gothic",Meiryo,sans-serif;margin:0;background:#f3f4f6;color:#1f2937}
 main{max-width:60rem;margin:1.5rem auto;background:#fff;padding:1.5rem 2rem;border-radius:8px}
+nav.top{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem 1rem}
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:1.5rem}article{border-top:1px solid #d1d5db;margin-top:1rem}
-table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border:1px solid #d1d5db;padding:.3rem .5rem;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border:1px solid #d1d5db;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{width:10rem;background:#f9fafb}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f9fafb;padding:.5rem;border-radius:4px}
+code{overflow-wrap:anywhere}
 .note{color:#4b5563;font-size:.85rem}.badge{display:inline-block;padding:0 .4rem;border-radius:4px;background:#e5e7eb}
-.on{background:#fecaca}.lang{float:right}iframe.html{width:100%;height:16rem;border:1px solid #d1d5db}button{padding:.25rem .75rem}form{margin:0}
+.on{background:#fecaca}iframe.html{width:100%;height:16rem;border:1px solid #d1d5db}button{padding:.25rem .75rem}form{margin:0}
+@media (max-width:40rem){main{margin:0;padding:1rem;border-radius:0}
+table,tbody,tr,td,th{display:block;width:auto}tr{border:1px solid #d1d5db;margin:.5rem 0}td,th{border:0;border-top:1px solid #eef0f3}
+tr>:first-child{border-top:0}th{background:#f9fafb}tr>td:nth-child(n+3){display:inline-block;vertical-align:middle;border-top:0}}
 `

@@ -105,11 +105,25 @@ describe('oauth helpers', () => {
     expect(closedIsReliable('https://login.microsoftonline.com/t/oauth2/v2.0/authorize')).toBe(false)
   })
 
-  it('gives each mode its redirect URI', () => {
+  it('gives each mode its redirect URI and the one value to register', () => {
     const loc = { origin: 'http://localhost:8787', hostname: 'localhost' }
-    expect(redirectUriFor('spa-pkce', loc)).toEqual({ uri: 'http://localhost:8787/redirect-bridge.html', usable: true })
-    expect(redirectUriFor('web-secret', loc)).toEqual({ uri: 'http://localhost:8787/', usable: true })
-    expect(redirectUriFor('implicit', { origin: 'https://mail.example', hostname: 'mail.example' }).usable).toBe(false)
+    expect(redirectUriFor('spa-pkce', loc)).toEqual({
+      uri: 'http://localhost:8787/redirect-bridge.html',
+      register: 'http://localhost:8787/redirect-bridge.html',
+      onServer: false,
+      usable: true,
+    })
+    // The seed's http://localhost is registered; the port is Entra's to ignore.
+    expect(redirectUriFor('web-secret', loc)).toEqual({
+      uri: 'http://localhost:8787/',
+      register: 'http://localhost',
+      onServer: false,
+      usable: true,
+    })
+    // The relay on a server: its own https root is registered instead; plain http cannot work.
+    const server = redirectUriFor('implicit', { origin: 'https://mail.example', hostname: 'mail.example' })
+    expect(server).toEqual({ uri: 'https://mail.example/', register: 'https://mail.example/', onServer: true, usable: true })
+    expect(redirectUriFor('web-secret', { origin: 'http://mail.example', hostname: 'mail.example' }).usable).toBe(false)
   })
 })
 

@@ -30,6 +30,8 @@ export const BROWSER_FAILURES = [
   'in_progress',
   /** A part of the page (MSAL, the sign-in code) could not be loaded from the relay. */
   'load_failed',
+  /** This browser cannot reach the authority's host at all (network, proxy, firewall): host in `detail`. */
+  'authority_unreachable',
 ] as const
 export type BrowserFailure = (typeof BROWSER_FAILURES)[number]
 
@@ -39,12 +41,21 @@ export class AuthFailure extends Error {
   readonly aadsts: string | undefined
   /** A non-secret detail to show (an MSAL errorCode, an OAuth error name, an error_description). */
   readonly detail: string | undefined
+  /**
+   * True when the authority answered this browser's probe (reach.ts): then a popup that never
+   * came back points at the redirect URI; false or undefined, it says nothing about it.
+   */
+  readonly authorityReachable: boolean | undefined
 
-  constructor(code: BrowserFailure, opts: { aadsts?: string | undefined; detail?: string | undefined; cause?: unknown } = {}) {
+  constructor(
+    code: BrowserFailure,
+    opts: { aadsts?: string | undefined; detail?: string | undefined; cause?: unknown; authorityReachable?: boolean } = {},
+  ) {
     super(opts.detail ? `${code}: ${opts.detail}` : code, { cause: opts.cause })
     this.name = 'AuthFailure'
     this.code = code
     this.aadsts = opts.aadsts
     this.detail = opts.detail
+    this.authorityReachable = opts.authorityReachable
   }
 }

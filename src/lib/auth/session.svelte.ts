@@ -7,9 +7,10 @@
  * @module
  */
 import type { Settings } from '../settings/model.ts'
-import { AuthFailure } from './errors.ts'
+import { AuthFailure, type BrowserFailure } from './errors.ts'
 import { next, renewAt, renewIsDue, type AuthEvent, type AuthState } from './machine.ts'
 import { openPopup } from './popup.ts'
+import { probeAuthority, type Reach } from './reach.ts'
 import { redirectUriFor } from './redirect.ts'
 import type { TokenSet } from './tokens.ts'
 
@@ -25,6 +26,29 @@ interface StoredRefresh {
 /** Which registration a token belongs to: a token is only reused for the same one. */
 function sessionKey(s: Settings): string {
   return `${s.tokenMode}|${s.clientId.trim()}|${s.tokenEndpoint.trim().toLowerCase()}`
+}
+
+/** Failures that an unreachable authority would explain better. */
+const PROBE_EXPLAINS = new Set<BrowserFailure>(['popup_closed', 'bridge_timeout', 'msal', 'in_progress'])
+
+function unreachableFailure(host: string): AuthFailure {
+  return new AuthFailure('authority_unreachable', { detail: host, authorityReachable: false })
+}
+
+/**
+ * A sign-in failure seen with what the probe found: an unreachable authority explains a closed or
+ * cancelled popup, a timeout or MSAL's failed discovery better than they do; a popup that timed
+ * out with the authority reachable points at the redirect URI.
+ */
+async function explainWithReach(e: unknown, probe: Promise<Reach>): Promise<unknown> {
+  // The authority answered (an AADSTS code, the relay's answer) or was never asked.
+  if (!(e instanceof AuthFailure) || !PROBE_EXPLAINS.has(e.code)) return e
+  const reach = await probe
+  if (reach.kind === 'unreachable') return unreachableFailure(reach.host)
+  if (e instanceof AuthFailure && e.code === 'bridge_timeout' && reach.kind === 'reachable') {
+    return new AuthFailure('bridge_timeout', { detail: e.detail, cause: e, authorityReachable: true })
+  }
+  return e
 }
 
 export class AuthSession {
@@ -83,6 +107,7 @@ export class AuthSession {
     const abort = new AbortController()
     this.#abort = abort
     let popup: Window | undefined
+    let probe: Promise<Reach> = Promise.resolve({ kind: 'unknown' })
     this.#send({ type: 'start', mode: settings.tokenMode })
     try {
       const redirect = redirectUriFor(settings.tokenMode, location)
@@ -94,14 +119,24 @@ export class AuthSession {
         // certainly needed, and only this click may open it (its user activation expires).
         popup = openPopup(note)
       }
-      const tokens = await this.#acquire(settings, redirect.uri, popup, abort.signal)
+      // After the popup opened (the click's activation is spent): can this browser reach the
+      // authority at all? If not, the popup only shows the browser's error page: say so now.
+      probe = probeAuthority(settings.authorizeEndpoint)
+      const unreachable = probe.then((r) =>
+        r.kind === 'unreachable' ? Promise.reject(unreachableFailure(r.host)) : new Promise<never>(() => {}),
+      )
+      const tokens = await Promise.race([this.#acquire(settings, redirect.uri, popup, abort.signal), unreachable])
       // A newer sign-in (or a cancel) superseded this one: its answer is dropped.
       if (this.#abort !== abort || abort.signal.aborted) return
       this.#accept(settings, tokens)
     } catch (e) {
       if (popup && !popup.closed) popup.close()
       if (this.#abort !== abort) return
-      this.#send({ type: 'fail', problem: e })
+      const problem = await explainWithReach(e, probe)
+      // Stops the popup's wait (channel, timers, MSAL's watch) when the probe ended it.
+      abort.abort()
+      if (this.#abort !== abort) return
+      this.#send({ type: 'fail', problem })
     }
   }
 

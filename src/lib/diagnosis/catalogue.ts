@@ -29,7 +29,7 @@ export interface Cause {
   /** Relay error codes this cause explains when no SMTP/AADSTS code says more. */
   relay?: ErrorCode[]
   /** Browser-side failures this cause explains. */
-  browser?: (BrowserFailure | 'relay_unreachable' | 'no_token' | 'unexpected')[]
+  browser?: (BrowserFailure | 'relay_unreachable' | 'no_token' | 'unexpected' | 'cancelled' | 'bridge_timeout_reachable')[]
 }
 
 /** Every cause: Microsoft 365 and Entra answers first, then the relay's and the browser's. */

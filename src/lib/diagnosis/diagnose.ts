@@ -20,6 +20,8 @@ export interface Diagnosis {
   codes: string[]
   /** A non-secret detail from the server or the library (English, as received). */
   detail?: string | undefined
+  /** The relay's English summary beside the server's own words: shown in English only. */
+  gloss?: string | undefined
   transcript?: TranscriptLine[] | undefined
 }
 
@@ -74,8 +76,11 @@ export function diagnoseRelay(body: ErrorBody): Diagnosis {
   }
   codes.push(error.code)
   cause ??= byRelay.get(error.code) ?? fallback()
-  const detail = [error.smtp?.text, error.message].filter(Boolean).join(' — ')
-  return { cause, codes, detail, transcript: body.transcript }
+  // The server's own reply is the detail; the relay's English summary of it is a gloss the
+  // catalogue's text already says in the page's language.
+  const detail = error.smtp?.text || error.message
+  const gloss = error.smtp?.text && error.message !== error.smtp.text ? error.message : undefined
+  return { cause, codes, detail, gloss, transcript: body.transcript }
 }
 
 /** The cause for a browser-side sign-in failure (AADSTS code first when the IdP named one). */
@@ -88,8 +93,34 @@ export function diagnoseAuth(f: AuthFailure): Diagnosis {
     if (m) cause = causeOf(m)
   }
   codes.push(f.code)
-  cause ??= byBrowser.get(f.code) ?? fallback()
+  cause ??= byBrowser.get(browserKey(f)) ?? fallback()
+  if (f.code === 'authority_unreachable') {
+    // The host goes into the texts; it is not a detail from any server.
+    return { cause: withVars(cause, { host: f.detail ?? '' }), codes }
+  }
   return { cause, codes, detail: f.detail }
+}
+
+/** The catalogue key of a browser failure: a cancel and a timeout after a good probe have their own. */
+function browserKey(f: AuthFailure): string {
+  if (f.code === 'popup_closed' && f.detail === 'cancelled') return 'cancelled'
+  if (f.code === 'bridge_timeout' && f.authorityReachable) return 'bridge_timeout_reachable'
+  return f.code
+}
+
+/** The cause with `{name}` in its texts replaced by `vars.name`. */
+function withVars(c: Cause, vars: Record<string, string>): Cause {
+  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m)
+  const text = (t: Cause['what']) => ({ ja: fill(t.ja), en: fill(t.en) })
+  return { ...c, what: text(c.what), cause: text(c.cause), fix: text(c.fix) }
+}
+
+/**
+ * The codes worth showing an admin: SMTP replies, AADSTS codes and the relay's codes; the
+ * page's own failure names (`popup_closed`, `no_token`) say nothing the text does not.
+ */
+export function shownCodes(d: Diagnosis): string[] {
+  return d.codes.filter((c) => !/^[a-z][a-z0-9_]*$/.test(c))
 }
 
 /** Any thrown value → its diagnosis. */

@@ -4,7 +4,7 @@ import { M365_EXPLANATIONS, SEED_STEPS } from '../contract/m365.ts'
 import { AuthFailure, BROWSER_FAILURES } from '../auth/errors.ts'
 import { RelayError, RelayUnreachable } from '../relay/client.ts'
 import { CAUSES } from './catalogue.ts'
-import { diagnose, PageProblem } from './diagnose.ts'
+import { diagnose, PageProblem, shownCodes } from './diagnose.ts'
 
 const body = (error: ErrorBody['error'], transcript?: ErrorBody['transcript']): ErrorBody => ({
   ok: false,
@@ -93,13 +93,50 @@ describe('diagnose', () => {
   it('browser failures, and AADSTS9002326 from MSAL in spa-pkce', () => {
     expect(diagnose(new AuthFailure('popup_blocked')).cause.id).toBe('popup-blocked')
     expect(diagnose(new AuthFailure('popup_closed')).cause.id).toBe('popup-closed')
-    expect(diagnose(new AuthFailure('bridge_timeout')).cause.id).toBe('bridge-timeout')
+    // A popup that never came back names the redirect URI only when the authority was reachable.
+    const timeout = diagnose(new AuthFailure('bridge_timeout'))
+    expect(timeout.cause.id).toBe('bridge-timeout-unverified')
+    expect(timeout.cause.cause.ja).not.toContain('リダイレクト URI')
+    const reached = diagnose(new AuthFailure('bridge_timeout', { authorityReachable: true }))
+    expect(reached.cause.id).toBe('bridge-timeout')
+    expect(reached.cause.fix.ja).toContain('リダイレクト URI')
+    // [Cancel] is not "you closed the popup".
+    expect(diagnose(new AuthFailure('popup_closed', { detail: 'cancelled' })).cause.id).toBe('signin-cancelled')
     expect(diagnose(new AuthFailure('authority_insecure', { detail: 'authority_uri_insecure' })).codes).toEqual([
       'authority_insecure',
     ])
     const web = diagnose(new AuthFailure('authorize_error', { aadsts: 'AADSTS9002326' }))
     expect([web.cause.id, web.cause.step]).toEqual(['web-registration-spa-mode', 'authentication'])
     expect(web.codes).toContain('AADSTS9002326')
+  })
+
+  it('an unreachable authority: its own diagnosis naming the host, in both languages', () => {
+    const d = diagnose(new AuthFailure('authority_unreachable', { detail: 'login.microsoftonline.com' }))
+    expect(d.cause.id).toBe('authority-unreachable')
+    expect(d.cause.what.ja).toBe('このパソコンのブラウザーから login.microsoftonline.com に接続できません。')
+    expect(d.cause.what.en).toBe("This PC's browser cannot reach login.microsoftonline.com.")
+    expect(d.cause.fix.ja).toContain('プロキシ')
+    expect(d.cause.fix.en).toContain('https://login.microsoftonline.com/')
+    expect(d.detail).toBeUndefined()
+    expect(shownCodes(d)).toEqual([])
+  })
+
+  it('shows SMTP, AADSTS and relay codes, not the page\'s own failure names; the English gloss apart', () => {
+    expect(shownCodes(diagnose(new AuthFailure('popup_closed')))).toEqual([])
+    expect(shownCodes(diagnose(new PageProblem('no_token')))).toEqual([])
+    expect(shownCodes(diagnose(new AuthFailure('authorize_error', { aadsts: 'AADSTS50011' })))).toEqual(['AADSTS50011'])
+    const d = diagnose(
+      new RelayError(
+        body({
+          code: 'AUTH_FAILED',
+          message: 'SMTP AUTH (Authenticated SMTP) is turned off for this mailbox.',
+          smtp: { code: 535, enhanced: '5.7.139', text: 'Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox' },
+        })
+      )
+    )
+    expect(shownCodes(d)).toEqual(['535 5.7.139', 'AUTH_FAILED'])
+    expect(d.detail).toBe('Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox')
+    expect(d.gloss).toBe('SMTP AUTH (Authenticated SMTP) is turned off for this mailbox.')
   })
 
   it('relay unreachable, no token, anything else', () => {

@@ -34,6 +34,7 @@ export const enLater: LaterMessages = {
     inbox: 'Open the sandbox inbox',
     ca: 'The sign-in popup is served from {{origin}} with a certificate from a local CA: have your browser trust that CA once, or proceed past the warning.',
     caLink: 'CA certificate (PEM)',
+    compact: 'A local sandbox tenant is running here too.',
   },
   send: {
     inboxLink: 'See what arrived in the sandbox inbox',
@@ -82,7 +83,7 @@ export const enLater: LaterMessages = {
     consent: 'Grant admin consent',
     'overview-values': 'Note the values (client ID, tenant ID)',
     'mail-settings': 'Enter the mail settings',
-    'sign-in': 'Sign in with [Sign in]',
+    'sign-in': 'Sign in and check',
     'tenant-policy': 'Organisation policies (security defaults, Conditional Access)',
     none: '-',
   },

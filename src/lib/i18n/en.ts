@@ -37,6 +37,8 @@ export const en: CoreMessages = {
       "If remembered, the secret is stored in plain text in this browser's localStorage. Do not tick this on a shared computer.",
     secretExpires: 'Client secret expiry date',
     secretExpiresHint: '6 months after creation by default, at most 2 years.',
+    endpointParts: 'Host {{host}} · tenant {{tenant}}',
+    endpointNoTenant: 'Host {{host}} · no tenant yet',
     authorize: 'Authorization endpoint',
     token: 'Token endpoint',
     tokenMode: 'Token mode',
@@ -59,16 +61,20 @@ export const en: CoreMessages = {
       name: "web-secret (the guide's Web registration + client secret)",
       how: 'The popup returns code id_token (with PKCE and nonce); the relay redeems the code with the client secret. The refresh token is kept only for this tab and used to renew before expiry.',
       needs:
-        'Entra app registration: platform "Web" with redirect URI http://localhost (any port on localhost matches), "ID tokens" ticked, and a client secret.',
+        'Entra app registration: platform "Web" with the redirect URI below, "ID tokens" ticked, and a client secret.',
     },
     implicit: {
       name: 'implicit (implicit flow)',
       how: 'The popup returns the access token directly. It cannot be renewed: you are asked to sign in again when it expires.',
       needs:
-        'Entra app registration: platform "Web" with redirect URI http://localhost, both "Access tokens" and "ID tokens" ticked.',
+        'Entra app registration: platform "Web" with the redirect URI below, both "Access tokens" and "ID tokens" ticked.',
     },
     notLocalhost:
-      'This mode needs the redirect URI http://localhost:<port>/ (Entra allows http only for localhost). Open this page at http://localhost:<port>/.',
+      'For this mode, open this page at http://localhost:<port>/ or at an https address (Entra allows http only for localhost).',
+    localhostPort:
+      'This page returns to {{uri}}. Entra ignores the port of a localhost redirect URI, so the value above is all you register.',
+    onServer:
+      "This page is open on a server, not on localhost: register {{uri}} instead of the guide's http://localhost (https is required).",
   },
   copy: { button: 'Copy', done: 'Copied', failed: 'Could not copy. Select the text and copy it.' },
   button: {
@@ -98,6 +104,8 @@ export const en: CoreMessages = {
     secretNoDate: 'No expiry date entered. By default a secret expires 6 months after creation.',
     status: 'Status',
     toGateway: 'Use these settings for a gateway mailbox',
+    authorityUnreachable:
+      "This PC's browser cannot reach {{host}}. Check the network, proxy or firewall (sign-in cannot work like this).",
   },
   error: {
     required: 'Required.',

@@ -34,6 +34,7 @@ export const jaLater = {
     inbox: 'サンドボックスの受信箱を開く',
     ca: 'サインインのポップアップは {{origin}} から、ローカルの CA が発行した証明書で配信されます。ブラウザーにこの CA を一度信頼させるか、警告画面で先に進んでください。',
     caLink: 'CA 証明書 (PEM)',
+    compact: 'ローカルのサンドボックス テナントも動いています。',
   },
   send: {
     inboxLink: '届いたメールをサンドボックスの受信箱で見る',
@@ -82,7 +83,7 @@ export const jaLater = {
     consent: '管理者の同意を与える',
     'overview-values': '値を控える（クライアント ID・テナント ID）',
     'mail-settings': 'メール設定を入力する',
-    'sign-in': '[認証] でサインインする',
+    'sign-in': '[認証] でサインインして確認する',
     'tenant-policy': '組織のポリシー（セキュリティの既定値・条件付きアクセス）',
     none: '-',
   },

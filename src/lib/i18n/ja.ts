@@ -37,6 +37,8 @@ export const ja = {
       '記憶すると、シークレットはこのブラウザーの localStorage に平文で保存されます。共用の端末では記憶しないでください。',
     secretExpires: 'クライアントシークレットの有効期限',
     secretExpiresHint: '既定は作成から 6 か月、最長 2 年です。',
+    endpointParts: 'ホスト {{host}}・テナント {{tenant}}',
+    endpointNoTenant: 'ホスト {{host}}・テナント未入力',
     authorize: '認可エンドポイント',
     token: 'トークンエンドポイント',
     tokenMode: 'トークン方式',
@@ -59,16 +61,20 @@ export const ja = {
       name: 'web-secret（手順書どおりの Web 登録 + クライアントシークレット）',
       how: 'ポップアップで code id_token（PKCE・nonce 付き）を受け取り、リレーがクライアントシークレットでコードを交換します。リフレッシュトークンはこのタブの間だけ保持し、期限前に更新します。',
       needs:
-        'Entra のアプリ登録: プラットフォーム「Web」にリダイレクト URI http://localhost を登録（localhost はポート番号を問いません）、「ID トークン」にチェック、クライアントシークレットを作成します。',
+        'Entra のアプリ登録: プラットフォーム「Web」に次のリダイレクト URI を登録し、「ID トークン」にチェックを入れ、クライアントシークレットを作成します。',
     },
     implicit: {
       name: 'implicit（暗黙的フロー）',
       how: 'ポップアップで access token を直接受け取ります。更新できないため、期限が来たら再度サインインを求めます。',
       needs:
-        'Entra のアプリ登録: プラットフォーム「Web」にリダイレクト URI http://localhost を登録し、「アクセス トークン」と「ID トークン」の両方にチェックします。',
+        'Entra のアプリ登録: プラットフォーム「Web」に次のリダイレクト URI を登録し、「アクセス トークン」と「ID トークン」の両方にチェックします。',
     },
     notLocalhost:
-      'この方式のリダイレクト URI は http://localhost:<ポート>/ でなければなりません（Entra が http を許すのは localhost だけです）。このページを http://localhost:<ポート>/ で開いてください。',
+      'この方式では、このページを http://localhost:<ポート>/ か https のアドレスで開いてください（Entra が http を許すのは localhost だけです）。',
+    localhostPort:
+      'このページは {{uri}} に戻ります。Entra は localhost のリダイレクト URI のポート番号を無視するので、登録するのは上の値だけです。',
+    onServer:
+      'このページは localhost ではなくサーバーで開かれているため、手順書の http://localhost の代わりに {{uri}} を登録します（https が必要です）。',
   },
   copy: { button: 'コピー', done: 'コピーしました', failed: 'コピーできませんでした。選択してコピーしてください。' },
   button: {
@@ -98,6 +104,8 @@ export const ja = {
     secretNoDate: '有効期限が未入力です。既定では作成日から 6 か月です。',
     status: '状態',
     toGateway: 'この設定でゲートウェイのメールボックスを作る',
+    authorityUnreachable:
+      'このパソコンのブラウザーから {{host}} に接続できません。ネットワーク・プロキシ・ファイアウォールを確認してください（このままではサインインできません）。',
   },
   error: {
     required: '入力してください。',

@@ -202,3 +202,41 @@ export function authorityOf(authorizeEndpoint: string): { authority: string; hos
   const tenant = url.pathname.split('/')[1] ?? ''
   return { authority: `${url.protocol}//${url.host}/${tenant}`, host: url.host }
 }
+
+/** The host (`host[:port]`, lower case) of an endpoint URL, or '' when it is not a URL. */
+export function endpointHost(endpoint: string): string {
+  try {
+    return new URL(endpoint.trim()).host.toLowerCase()
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * True while `s` still has every value its preset fixes: the SMTP server, port and SSL, and the
+ * endpoints' host (Microsoft 365: smtp.office365.com, 587, StartTLS, login.microsoftonline.com;
+ * the sandbox: its own). The tenant, client ID, secret and addresses are the admin's to fill in
+ * and never make a preset "custom".
+ */
+export function presetHolds(s: Settings, sandbox?: SandboxValues | null): boolean {
+  if (s.preset === 'custom') return true
+  const fixed =
+    s.preset === 'm365'
+      ? { host: 'smtp.office365.com', port: '587', security: 'starttls', idp: endpointHost(M365_AUTHORIZE) }
+      : sandbox
+        ? {
+            host: sandbox.smtp.host,
+            port: String(sandbox.smtp.port),
+            security: sandbox.smtp.security,
+            idp: endpointHost(sandbox.authorizeEndpoint),
+          }
+        : undefined
+  if (!fixed) return true
+  return (
+    s.host.trim().toLowerCase() === fixed.host.toLowerCase() &&
+    s.port.trim() === fixed.port &&
+    s.security === fixed.security &&
+    endpointHost(s.authorizeEndpoint) === fixed.idp &&
+    endpointHost(s.tokenEndpoint) === fixed.idp
+  )
+}

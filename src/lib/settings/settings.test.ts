@@ -4,6 +4,7 @@ import {
   authorityOf,
   defaultSettings,
   M365_AUTHORIZE,
+  presetHolds,
   M365_TOKEN,
   sandboxClientId,
   sandboxUserDescription,
@@ -92,8 +93,34 @@ describe('validate', () => {
   it('lets the untouched seed template be saved, but not used to sign in', () => {
     expect(validate(defaultSettings(), 'save')).toEqual({})
     const e = validate(defaultSettings(), 'signin')
-    expect(e.authorizeEndpoint).toBe('error.placeholder')
-    expect(e.clientId).toBe('error.required')
+    // The tenant ID fills both endpoints: it is asked for first, the endpoints not at all.
+    expect(Object.keys(e)).toEqual(['tenantId', 'clientId'])
+    expect(e.tenantId).toBe('error.required')
+    // Endpoints typed by hand with a tenant need no tenant ID field; a placeholder left is named.
+    const typed = withTenant(TID, M365_AUTHORIZE, M365_TOKEN)
+    expect(validate({ ...defaultSettings(), ...typed, clientId: CID }, 'signin')).toEqual({})
+    const half = { ...defaultSettings(), tenantId: TID, authorizeEndpoint: typed.authorizeEndpoint, clientId: CID }
+    expect(validate(half, 'signin')).toEqual({ tokenEndpoint: 'error.placeholder' })
+  })
+
+  it('keeps a preset while the admin fills in what it leaves open, not when a fixed value changes', () => {
+    const m365 = { ...defaultSettings(), ...withTenant(TID, M365_AUTHORIZE, M365_TOKEN), tenantId: TID, clientId: CID }
+    expect(presetHolds({ ...m365, clientSecret: 'x~y', to: 'a@b.example', from: 'c@d.example' })).toBe(true)
+    expect(presetHolds({ ...m365, authorizeEndpoint: m365.authorizeEndpoint.replace('V2.0', 'v2.0') })).toBe(true)
+    expect(presetHolds({ ...m365, host: 'smtp.example.com' })).toBe(false)
+    expect(presetHolds({ ...m365, port: '465' })).toBe(false)
+    expect(presetHolds({ ...m365, security: 'tls' })).toBe(false)
+    expect(presetHolds({ ...m365, tokenEndpoint: `https://login.example.com/${TID}/oauth2/v2.0/token` })).toBe(false)
+    const sb = applyPreset(defaultSettings(), 'sandbox', sandbox)
+    expect(presetHolds({ ...sb, to: 'x@y.example' }, sandbox)).toBe(true)
+    expect(presetHolds({ ...sb, port: '25' }, sandbox)).toBe(false)
+  })
+
+  it('checks the secret expiry only where a secret is used (web-secret)', () => {
+    const bad = { ...filled, secretExpires: '2099-01-01' }
+    expect(validate(bad, 'save').secretExpires).toBe('error.expiryTooLong')
+    expect(validate({ ...bad, tokenMode: 'spa-pkce' }, 'save').secretExpires).toBeUndefined()
+    expect(validate({ ...bad, tokenMode: 'implicit' }, 'save').secretExpires).toBeUndefined()
   })
 
   it('flags bad values next to their fields', () => {

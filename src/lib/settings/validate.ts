@@ -89,6 +89,12 @@ export function validate(s: Settings, purpose: Purpose, now = new Date()): Field
   if (oauth) {
     const tenant = s.tenantId.trim()
     if (tenant && !isGuid(tenant) && !TENANT_DOMAIN.test(tenant)) e.tenantId = 'error.guid'
+    // The seed's endpoints still carry {YourTenantId}: the tenant ID fills them, so it is what
+    // sign-in asks for (first), not the two endpoints it would fill.
+    const placeholderLeft = [s.authorizeEndpoint, s.tokenEndpoint].some(
+      (u) => u.includes(TENANT_PLACEHOLDER) || u.includes('%7BYourTenantId%7D'),
+    )
+    if (purpose === 'signin' && !tenant && placeholderLeft) e.tenantId = 'error.required'
     if (s.clientId.trim() && !isGuid(s.clientId)) e.clientId = 'error.guid'
     if (purpose === 'signin') need('clientId', s.clientId)
     // A GUID-shaped secret is probably the Secret ID: warned next to the field (model.ts
@@ -99,13 +105,15 @@ export function validate(s: Settings, purpose: Purpose, now = new Date()): Field
       const ep = checkEndpoints(s.authorizeEndpoint, s.tokenEndpoint)
       // The seed's untouched template may be saved (and a send uses the token, not the
       // endpoints); only signing in needs the tenant filled in.
-      const template = (k?: MessageKey) => purpose !== 'signin' && k === 'error.placeholder'
+      const template = (k?: MessageKey) =>
+        k === 'error.placeholder' && (purpose !== 'signin' || e.tenantId === 'error.required')
       if (ep.authorizeEndpoint && !template(ep.authorizeEndpoint)) e.authorizeEndpoint = ep.authorizeEndpoint
       if (ep.tokenEndpoint && !template(ep.tokenEndpoint)) e.tokenEndpoint = ep.tokenEndpoint
     }
   }
 
-  if (s.secretExpires) {
+  // The secret and its expiry are used (and shown) in web-secret only.
+  if (oauth && s.tokenMode === 'web-secret' && s.secretExpires) {
     const days = daysUntil(s.secretExpires, now)
     if (days === undefined) e.secretExpires = 'error.date'
     else if (days > MAX_SECRET_DAYS) e.secretExpires = 'error.expiryTooLong'

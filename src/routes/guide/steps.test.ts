@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { SEED_STEPS } from '$lib/contract/m365.ts'
 import { CAUSES } from '$lib/diagnosis/catalogue.ts'
+import { enLater } from '$lib/i18n/en-later.ts'
+import { jaLater } from '$lib/i18n/ja-later.ts'
 import { guideSteps, type GuideContext } from './steps.ts'
 
 const ctx: GuideContext = {
@@ -38,5 +40,21 @@ describe('guide steps', () => {
         }
       }
     }
+  })
+
+  it('names each step in a diagnosis link exactly as the heading it opens', () => {
+    for (const step of guideSteps(ctx)) {
+      expect(jaLater.steps[step.id]).toBe(step.title.ja)
+      expect(enLater.steps[step.id]).toBe(step.title.en)
+    }
+  })
+
+  it('shows the value to register: http://localhost on localhost, the https root on a server', () => {
+    const local = guideSteps({ ...ctx, mode: 'web-secret', redirectUri: 'http://localhost' })
+    expect(local.find((s) => s.id === 'register-app')?.notes?.[0]?.ja).toContain('ポート番号を問いません')
+    const server = guideSteps({ ...ctx, mode: 'implicit', redirectUri: 'https://mail.example/', redirectOnServer: true })
+    const app = server.find((s) => s.id === 'register-app')
+    expect(app?.copy?.[0]?.value).toBe('https://mail.example/')
+    expect(app?.notes?.[0]?.en).toContain('instead of the guide')
   })
 })

@@ -15,6 +15,8 @@ export interface GuideContext {
   redirectUri: string
   /** False when the mode needs http://localhost and the page runs elsewhere. */
   redirectUsable: boolean
+  /** True when the page is not on localhost: its own https root is registered, not http://localhost. */
+  redirectOnServer?: boolean
   authorizeEndpoint: string
   tokenEndpoint: string
 }
@@ -73,12 +75,14 @@ export function guideSteps(c: GuideContext): GuideStep[] {
       ],
       notes: spa
         ? [{ ja: '手順書の「Web / http://localhost」の代わりに、spa-pkce では「シングルページ アプリケーション」とこのページのブリッジ URI を登録します。', en: 'Instead of the guide\'s "Web / http://localhost", spa-pkce registers "Single-page application" with this page\'s bridge URI.' }]
-        : [{ ja: 'localhost のリダイレクト URI はポート番号を問いません (Entra の規則)。', en: 'For localhost, Entra ignores the port of the redirect URI.' }],
+        : c.redirectOnServer
+          ? [{ ja: 'このページは localhost ではなくサーバーで開かれているため、手順書の http://localhost の代わりに下の https の URI を登録します。', en: 'This page is open on a server, not on localhost: register the https URI below instead of the guide\'s http://localhost.' }]
+          : [{ ja: '手順書どおり http://localhost を登録します。localhost のリダイレクト URI はポート番号を問いません (Entra の規則)。', en: 'Register http://localhost as the guide says. For localhost, Entra ignores the port of the redirect URI.' }],
       copy: [redirect],
     },
     {
       id: 'authentication',
-      title: { ja: '認証を登録する', en: 'Register authentication' },
+      title: { ja: '認証を登録する（プラットフォームとリダイレクト URI）', en: 'Register authentication (platform and redirect URI)' },
       items: spa
         ? [
             { ja: '登録したアプリの左メニューで [認証] を選びます。', en: 'Select the app, then [Authentication] in the left menu.' },
@@ -94,7 +98,7 @@ export function guideSteps(c: GuideContext): GuideStep[] {
           ],
       notes: c.redirectUsable
         ? []
-        : [{ ja: 'このページは localhost で開かれていません。この方式では http://localhost:<ポート>/ で開いてください。', en: 'This page is not open on localhost. For this mode, open it at http://localhost:<port>/.' }],
+        : [{ ja: 'このページは localhost でも https でもないアドレスで開かれています。この方式では http://localhost:<ポート>/ か https のアドレスで開いてください。', en: 'This page is open neither on localhost nor over https. For this mode, open it at http://localhost:<port>/ or at an https address.' }],
       copy: [redirect],
     },
     {
@@ -130,7 +134,7 @@ export function guideSteps(c: GuideContext): GuideStep[] {
     },
     {
       id: 'overview-values',
-      title: { ja: '値を控える', en: 'Note the values' },
+      title: { ja: '値を控える（クライアント ID・テナント ID）', en: 'Note the values (client ID, tenant ID)' },
       items: [
         { ja: 'アプリの [概要] を開きます。', en: 'Open the app\'s [Overview].' },
         { ja: '[アプリケーション (クライアント) ID] と [ディレクトリ (テナント) ID] をコピーし、mailkey の同じ名前の欄に貼り付けます。テナント ID を入れると両方のエンドポイントが埋まります。', en: 'Copy [Application (client) ID] and [Directory (tenant) ID] into mailkey\'s fields of the same name; the tenant ID fills both endpoints.' },
@@ -163,7 +167,7 @@ export function guideSteps(c: GuideContext): GuideStep[] {
     },
     {
       id: 'tenant-policy',
-      title: { ja: '組織のポリシー (手順書の範囲外)', en: 'Organisation policies (beyond the guide)' },
+      title: { ja: '組織のポリシー（セキュリティの既定値・条件付きアクセス）', en: 'Organisation policies (security defaults, Conditional Access)' },
       items: [
         { ja: 'セキュリティの既定値が有効だと SMTP AUTH は使えません。条件付きアクセスで代替するか、既定値を無効にします。', en: 'With security defaults on, SMTP AUTH cannot be used: use Conditional Access instead, or turn the defaults off.' },
         { ja: '条件付きアクセスがサインインをブロックしている場合は、Entra のサインイン ログでポリシーを確認します。', en: 'If Conditional Access blocks the sign-in, find the policy in the Entra sign-in logs.' },
