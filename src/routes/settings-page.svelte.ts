@@ -6,7 +6,6 @@
  * @module
  */
 import type { Reach } from '$lib/auth/reach.ts'
-import { formatDateTime } from '$lib/format/datetime.ts'
 import { i18n } from '$lib/i18n/i18n.svelte.ts'
 import type { MessageKey } from '$lib/i18n/types.ts'
 import {
@@ -170,7 +169,7 @@ export class SettingsPage {
       this.notice = { kind: 'bad', key: 'settings.notSaved' }
       return
     }
-    await this.store.save()
+    const [{ formatDateTime }] = await Promise.all([import('$lib/format/datetime.ts'), this.store.save()])
     this.notice = {
       kind: 'ok',
       key: 'settings.saved',

@@ -167,6 +167,7 @@ describe('filling in the Microsoft 365 preset (items 2, 3, 4, 7, 9)', () => {
     }
     expect(await page.locator('#mode-help code').textContent()).toBe('http://localhost')
     await page.selectOption('#tokenMode', 'web-secret')
+    await page.locator('#clientSecret').waitFor()
     expect(await page.locator('#clientSecret').count()).toBe(1)
     expect(await page.locator('#secretExpires').count()).toBe(1)
     const help = page.locator('#mode-help')

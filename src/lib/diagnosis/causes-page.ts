@@ -140,7 +140,7 @@ export const PAGE_CAUSES: readonly Cause[] = [
     id: 'authority-unreachable',
     browser: ['authority_unreachable'],
     what: { ja: 'このパソコンのブラウザーから {host} に接続できません。', en: "This PC's browser cannot reach {host}." },
-    cause: { ja: 'ネットワーク・プロキシ・ファイアウォールが {host} への接続を止めているか、このパソコンがインターネットに接続されていないか、接続先が止まっています。サインインのポップアップには「このサイトにアクセスできません」と表示されます。アプリの登録 (リダイレクト URI など) の問題ではありません。', en: "A network, proxy or firewall blocks {host}, this PC is not connected to the internet, or the server is down. The sign-in popup shows \"This site can't be reached\". It is not a problem of the app registration (such as the redirect URI)." },
+    cause: { ja: 'ネットワーク・プロキシ・ファイアウォールが {host} への接続を止めているか、このパソコンがインターネットに接続されていないか、接続先が止まっているか、その証明書をブラウザーが信頼していません (TLS を検査するプロキシや、サンドボックスのローカル CA)。サインインのポップアップには「このサイトにアクセスできません」と表示されます。アプリの登録 (リダイレクト URI など) の問題ではありません。', en: "A network, proxy or firewall blocks {host}, this PC is not connected to the internet, the server is down, or the browser does not trust its certificate (a TLS-inspecting proxy, or the sandbox's local CA). The sign-in popup shows \"This site can't be reached\". It is not a problem of the app registration (such as the redirect URI)." },
     fix: { ja: 'ネットワーク・プロキシ・ファイアウォールの設定を確認し、このブラウザーで https://{host}/ を開けることを確かめてから、もう一度 [認証] を押してください。', en: 'Check the network, proxy and firewall settings, make sure this browser can open https://{host}/, then press [Sign in] again.' },
     step: 'none',
   },
