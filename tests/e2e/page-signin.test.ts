@@ -59,7 +59,9 @@ describe.each(['spa-pkce', 'web-secret', 'implicit'] as const)('token mode %s', 
 
     // Tokens are never written to localStorage; a reload resumes the tab's session where the
     // mode can renew (MSAL's session cache, the web-secret refresh token), not for implicit.
-    await page.check('#rememberSecret')
+    // The secret (and remembering it) is only there in web-secret, the one mode that uses it.
+    if (mode === 'web-secret') await page.check('#rememberSecret')
+    else expect(await page.locator('#rememberSecret').count()).toBe(0)
     await page.click('#save')
     await page.waitForSelector('.notice-line .box.ok')
     const local = await page.evaluate(() => JSON.stringify(localStorage))
