@@ -265,7 +265,7 @@ describe.each(['node', 'deno'] as const)('secrets through the relay on %s', (run
         { Authorization: `Bearer ${s.bearer}` },
         200,
       ],
-      ['unknown route', '/api/nope', { token: s.bearer }, {}, 400],
+      ['unknown route', '/api/nope', { token: s.bearer }, {}, 404],
     ]
   }
 
