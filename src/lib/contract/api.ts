@@ -259,7 +259,7 @@ export const ErrorBody = z.object({
 })
 export type ErrorBody = z.infer<typeof ErrorBody>
 
-const HttpsUrl = wellFormed('The URL')
+export const HttpsUrl = wellFormed('The URL')
   .max(2048)
   .refine((s) => {
     try {

@@ -41,7 +41,7 @@
  * @module
  */
 import { z } from 'zod'
-import { ADDR_SPEC, ErrorBody, MailboxText, Message, SmtpTarget } from './api.ts'
+import { ADDR_SPEC, ErrorBody, HttpsUrl, MailboxText, Message, SmtpTarget } from './api.ts'
 
 /** The gateway's error codes with their HTTP status (also in `api.ts`'s `ERROR_STATUS`). */
 export const GATEWAY_ERROR_STATUS = {
@@ -120,16 +120,6 @@ export type TokenSource = z.infer<typeof TokenSource>
 export const MailboxState = z.enum(['needs-sign-in', 'ready', 'reauth-needed', 'error'])
 export type MailboxState = z.infer<typeof MailboxState>
 
-const HttpsUrl = z
-  .string()
-  .max(2048)
-  .refine((s) => {
-    try {
-      return new URL(s).protocol === 'https:'
-    } catch {
-      return false
-    }
-  }, { message: 'Expected an https URL' })
 
 /** A mailbox's own address (no display name). */
 export const MailboxAddress = text('The address', 320).regex(ADDR_SPEC, {
