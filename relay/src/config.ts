@@ -5,23 +5,12 @@
  *
  * @module
  */
-import { type IngressConfig, loadIngressConfig } from './gateway/ingress-config.ts'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { HostName } from '../../src/lib/contract/api.ts'
+import { ConfigError, type HostEntry, parseHostEntry } from './config-values.ts'
+import { type IngressConfig, loadIngressConfig } from './gateway/ingress-config.ts'
 
-/** One allow-list entry: `host:port`, or for token hosts also `host` (= port 443). */
-export interface HostEntry {
-  /** Lower-case host name or IP literal (IPv6 without brackets). */
-  host: string
-  port: number
-  /**
-   * A built-in Microsoft default (the variable was not set): its name must resolve to public
-   * addresses only, so a poisoned or rebinding DNS cannot turn it into a path to the LAN.
-   * Entries an administrator configured may resolve to anything.
-   */
-  publicOnly: boolean
-}
+export { ConfigError, formatHostPort, type HostEntry, parseHostEntry } from './config-values.ts'
 
 export interface RelayConfig {
   port: number
@@ -81,16 +70,6 @@ export interface RelayConfig {
   ingress?: IngressConfig
 }
 
-/** A configuration value that cannot be used; `message` is the one line to print. */
-export class ConfigError extends Error {
-  readonly variable: string
-  constructor(variable: string, problem: string) {
-    super(`${variable}: ${problem}`)
-    this.name = 'ConfigError'
-    this.variable = variable
-  }
-}
-
 export const DEFAULT_SMTP_HOSTS = 'smtp.office365.com:587,smtp.office365.com:465'
 export const DEFAULT_TOKEN_HOSTS = 'login.microsoftonline.com'
 const DEFAULT_MAX_MESSAGE_BYTES = 26_214_400
@@ -102,25 +81,6 @@ const list = (s: string | undefined) =>
     .split(',')
     .map((x) => x.trim())
     .filter((x) => x.length > 0)
-
-/** Parses `host:port`, `[v6]:port`, or (when `defaultPort` is given) a bare host. */
-export function parseHostEntry(
-  text: string,
-  publicOnly: boolean,
-  defaultPort?: number,
-): HostEntry | undefined {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/.exec(text)
-  if (!m) return undefined
-  const host = (m[1] ?? m[2] ?? '').toLowerCase()
-  const port = m[3] !== undefined ? Number(m[3]) : defaultPort
-  if (port === undefined || port < 1 || port > 65535) return undefined
-  if (!HostName.safeParse(host).success) return undefined
-  return { host, port, publicOnly }
-}
-
-/** `host:port` as shown in `/api/config` and compared in allow-lists (IPv6 in brackets). */
-export const formatHostPort = (e: { host: string; port: number }) =>
-  `${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`
 
 const hostList = (fallback: string, defaultPort?: number) =>
   z

@@ -18,7 +18,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { ConfigError, formatHostPort, parseHostEntry } from '../config.ts'
+import { ConfigError, formatHostPort, parseHostEntry } from '../config-values.ts'
 
 export type IngressSecurity = 'starttls' | 'tls' | 'none'
 export type TlsMinimum = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'

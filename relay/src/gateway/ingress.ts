@@ -25,7 +25,7 @@ import {
   type SMTPServerOptions,
   type SMTPServerSession,
 } from 'smtp-server'
-import { ConfigError, formatHostPort } from '../config.ts'
+import { ConfigError, formatHostPort } from '../config-values.ts'
 import { stdoutLog } from '../http/log.ts'
 import {
   DEFAULT_LIMITS,
