@@ -12,6 +12,7 @@ import { startPostgres, type PostgresServer } from '../helpers/postgres.ts'
 import {
   acquireSlot,
   claimNext,
+  countsByMailbox,
   enqueue,
   finish,
   getMessage,
@@ -154,5 +155,27 @@ describe.each(['sqlite', 'postgres'] as const)('the queue on %s', (kind) => {
     expect(waits.filter((w) => w === 0)).toHaveLength(30)
     expect(waits.filter((w) => w > 0).every((w) => w === 55_000)).toBe(true)
     expect(await takeRate(a.db, 'rate', now + 55_000, 30)).toBe(0)
+  })
+
+  it('counts each mailbox\'s messages sent today, waiting and failed, recipients in 24 h and in the last minute', async () => {
+    const DAY = 24 * 60 * 60_000
+    const now = 100 * DAY
+    const midnight = now - 3 * 60 * 60_000
+    const send = async (at: number, state: 'sent' | 'failed', to = 1) => {
+      const id = await enqueue(a.db, at - 1, { ...message(at, 'counted'), envelope: { from: 'x@contoso.example', to: Array.from({ length: to }, (_, i) => `r${i}@contoso.example`) } })
+      const m = await claimNext(a.db, kind, 'counted', 'c', at, 60_000)
+      expect(m?.id).toBe(id)
+      await finish(a.db, id, 'c', at, { state, reply: state === 'sent' ? '250 2.0.0 OK' : '554 5.2.252 SendAsDenied' })
+    }
+    await send(now - 2 * DAY, 'sent', 7) // two days ago: in no counter
+    await send(now - 20 * 60 * 60_000, 'sent', 3) // yesterday, within 24 h
+    await send(now - 2 * 60 * 60_000, 'sent', 2) // today
+    await send(now - 30_000, 'sent', 4) // today, in the last minute
+    await send(now - 10_000, 'failed', 5)
+    await enqueue(b.db, now, message(1, 'counted'))
+    await enqueue(b.db, now, message(2, 'other'))
+    const counts = await countsByMailbox(b.db, midnight, now)
+    expect(counts.counted).toEqual({ sentToday: 2, waiting: 1, failed: 1, recipients24h: 9, lastMinute: 1 })
+    expect(counts.other).toEqual({ sentToday: 0, waiting: 1, failed: 0, recipients24h: 0, lastMinute: 0 })
   })
 })

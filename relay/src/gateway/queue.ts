@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import type { QueueItem, QueueState } from '../../../src/lib/contract/gateway.ts'
+import type { QueueCounts, QueueItem, QueueState } from '../../../src/lib/contract/gateway.ts'
 import type { GatewayDatabase, MessagesTable } from './schema.ts'
 import type { StoreKind } from './store.ts'
 
@@ -277,24 +277,41 @@ export async function removeMessage(db: Db, id: string): Promise<'deleted' | 'se
   })
 }
 
-/** Sent today, waiting and failed, per mailbox, for the page's counters. */
-export async function countsByMailbox(
-  db: Db,
-  sinceMs: number,
-): Promise<Record<string, { sentToday: number; waiting: number; failed: number }>> {
-  const rows = await db
+/** Exchange Online's recipient rate limit: 10,000 recipients a day per mailbox (M365-FACTS.md §4.3). */
+export const RECIPIENTS_PER_DAY = 10_000
+
+const DAY_MS = 24 * 60 * 60_000
+
+/**
+ * Per mailbox, for the page's counters: sent since `sinceMs` (the admin's midnight), waiting
+ * (queued, sending, retrying) and failed; and against Microsoft's limits, the recipients of the
+ * last 24 h (its window is rolling) and the messages of the last minute.
+ */
+export async function countsByMailbox(db: Db, sinceMs: number, now: number): Promise<Record<string, QueueCounts>> {
+  const out: Record<string, QueueCounts> = {}
+  const of = (id: string) => (out[id] ??= { sentToday: 0, waiting: 0, failed: 0, recipients24h: 0, lastMinute: 0 })
+  const open = await db
     .selectFrom('messages')
     .select(['mailbox_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
-    .where((eb) => eb.or([eb('state', '!=', 'sent'), eb('sent_at', '>=', sinceMs)]))
+    .where('state', '!=', 'sent')
     .groupBy(['mailbox_id', 'state'])
     .execute()
-  const out: Record<string, { sentToday: number; waiting: number; failed: number }> = {}
-  for (const r of rows) {
-    const c = (out[r.mailbox_id] ??= { sentToday: 0, waiting: 0, failed: 0 })
-    const n = Number(r.n)
-    if (r.state === 'sent') c.sentToday += n
-    else if (r.state === 'failed') c.failed += n
-    else c.waiting += n
+  for (const r of open) {
+    if (r.state === 'failed') of(r.mailbox_id).failed += Number(r.n)
+    else of(r.mailbox_id).waiting += Number(r.n)
+  }
+  const sent = await db
+    .selectFrom('messages')
+    .select(['mailbox_id', 'sent_at', 'rcpt_to'])
+    .where('state', '=', 'sent')
+    .where('sent_at', '>=', Math.min(sinceMs, now - DAY_MS))
+    .execute()
+  for (const r of sent) {
+    const c = of(r.mailbox_id)
+    const at = Number(r.sent_at)
+    if (at >= sinceMs) c.sentToday += 1
+    if (at >= now - DAY_MS) c.recipients24h += (JSON.parse(r.rcpt_to) as string[]).length
+    if (at >= now - 60_000) c.lastMinute += 1
   }
   return out
 }

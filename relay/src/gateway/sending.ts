@@ -11,6 +11,7 @@ import {
   DeviceCreate,
   type DeviceCreated,
   QueueQuery,
+  type QueueList,
   V1MessageRequest,
   type V1MessageAnswer,
 } from '../../../src/lib/contract/gateway.ts'
@@ -35,7 +36,16 @@ import {
 } from './devices.ts'
 import { failureNotice } from './dsn.ts'
 import { type Ingress, IngressReply, startIngress } from './ingress.ts'
-import { enqueue, getMessage, listMessages, removeMessage, retryNow, toQueueItem } from './queue.ts'
+import {
+  countsByMailbox,
+  enqueue,
+  getMessage,
+  listMessages,
+  RECIPIENTS_PER_DAY,
+  removeMessage,
+  retryNow,
+  toQueueItem,
+} from './queue.ts'
 import { asMailbox, summarize } from './rewrite.ts'
 import { readMailbox, renew, usableAccessToken } from './tokens.ts'
 
@@ -198,9 +208,20 @@ export async function startSending(g: GatewayContext, opts: { pool?: Pool } = {}
       return c.json({ ok: true as const })
     })
     api.get('/queue', async (c) => {
-      const q = QueueQuery.safeParse({ state: c.req.query('state') || undefined })
-      if (!q.success) throw new ApiError('INVALID_REQUEST', 'state must be one of queued, sending, sent, retrying, failed.', { path: 'state' })
-      return c.json({ ok: true as const, messages: (await listMessages(g.store.db, q.data.state)).map(toQueueItem) })
+      const q = QueueQuery.safeParse({ state: c.req.query('state') || undefined, since: c.req.query('since') || undefined })
+      if (!q.success) {
+        const path = String(q.error.issues[0]?.path[0] ?? 'state')
+        throw new ApiError('INVALID_REQUEST', path === 'since' ? 'since must be an ISO 8601 date-time.' : 'state must be one of queued, sending, sent, retrying, failed.', { path })
+      }
+      const now = g.now()
+      const since = q.data.since ? Date.parse(q.data.since) : now - 24 * 60 * 60_000
+      const body: QueueList = {
+        ok: true,
+        messages: (await listMessages(g.store.db, q.data.state)).map(toQueueItem),
+        counts: await countsByMailbox(g.store.db, since, now),
+        limits: { recipientsPerDay: RECIPIENTS_PER_DAY, messagesPerMinute: g.config.mailboxRate },
+      }
+      return c.json(body)
     })
     api.post('/queue/:id/retry', async (c) => {
       const row = await retryNow(g.store.db, c.req.param('id'), g.now())

@@ -25,7 +25,7 @@
  * | `GET /api/admin/alerts` | | `AlertList` |
  * | `POST /api/admin/devices` | `DeviceCreate` | 201 `DeviceCreated` (credentials shown once) |
  * | `GET /api/admin/devices`, `GET`/`DELETE /api/admin/devices/{id}` | | `DeviceList`, `DeviceAnswer`, `{ok: true}` |
- * | `GET /api/admin/queue?state=…` | `QueueQuery` | `QueueList` |
+ * | `GET /api/admin/queue?state=…&since=…` | `QueueQuery` | `QueueList` (with each mailbox's counters) |
  * | `POST /api/admin/queue/{id}/retry`, `DELETE /api/admin/queue/{id}` | | `QueueAnswer`, `{ok: true}` |
  * | `GET /api/admin/ingress` | | `IngressInfo` |
  * | `POST /api/v1/messages` (Bearer device API key) | `V1MessageRequest` | 202 `V1MessageAnswer` |
@@ -321,7 +321,11 @@ export type DeviceAnswer = z.infer<typeof DeviceAnswer>
 export const QueueState = z.enum(['queued', 'sending', 'sent', 'retrying', 'failed'])
 export type QueueState = z.infer<typeof QueueState>
 
-export const QueueQuery = z.object({ state: QueueState.optional() })
+export const QueueQuery = z.object({
+  state: QueueState.optional(),
+  /** Where "today" starts for the counters (the admin's midnight); the last 24 h without it. */
+  since: IsoDateTime.optional(),
+})
 export type QueueQuery = z.infer<typeof QueueQuery>
 
 export const QueueItem = z.object({
@@ -349,7 +353,36 @@ export const QueueItem = z.object({
 })
 export type QueueItem = z.infer<typeof QueueItem>
 
-export const QueueList = z.object({ ok: z.literal(true), messages: z.array(QueueItem) })
+/** One mailbox's counters on the gateway page, against Microsoft's limits (`QueueLimits`). */
+export const QueueCounts = z.object({
+  /** Messages sent since `since` (today). */
+  sentToday: z.number(),
+  /** Queued, being sent or waiting to be retried. */
+  waiting: z.number(),
+  failed: z.number(),
+  /** Recipients of the messages sent in the last 24 h (Microsoft: 10,000 a day, rolling). */
+  recipients24h: z.number(),
+  /** Messages sent in the last minute (Microsoft: 30 a minute; the relay's RELAY_MAILBOX_RATE). */
+  lastMinute: z.number(),
+})
+export type QueueCounts = z.infer<typeof QueueCounts>
+
+export const QueueLimits = z.object({
+  /** Exchange Online's recipient rate limit (M365-FACTS.md §4.3). */
+  recipientsPerDay: z.number(),
+  /** The per-mailbox rate the relay keeps to (`RELAY_MAILBOX_RATE`, Microsoft's 30 by default). */
+  messagesPerMinute: z.number(),
+})
+export type QueueLimits = z.infer<typeof QueueLimits>
+
+export const QueueList = z.object({
+  ok: z.literal(true),
+  /** The newest messages first (at most 500), every state: the queue and the delivery log. */
+  messages: z.array(QueueItem),
+  /** Per mailbox id; a mailbox without messages has none. */
+  counts: z.record(z.string(), QueueCounts).optional(),
+  limits: QueueLimits.optional(),
+})
 export type QueueList = z.infer<typeof QueueList>
 export const QueueAnswer = z.object({ ok: z.literal(true), message: QueueItem })
 export type QueueAnswer = z.infer<typeof QueueAnswer>
