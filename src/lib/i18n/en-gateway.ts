@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { enSending } from './en-sending.ts'
 import type { GatewayMessages } from './types.ts'
 
 export const enGateway: GatewayMessages = {
@@ -175,4 +176,5 @@ export const enGateway: GatewayMessages = {
       values: 'Values these steps use',
     },
   },
+  ...enSending,
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { jaSending } from './ja-sending.ts'
 export const jaGateway = {
   gw: {
     gateway: {
@@ -174,4 +175,5 @@ export const jaGateway = {
       values: 'この手順で使う値',
     },
   },
+  ...jaSending,
 }

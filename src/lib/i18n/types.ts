@@ -7,6 +7,7 @@
 import type { ja } from './ja.ts'
 import type { jaLater } from './ja-later.ts'
 import type { jaGateway } from './ja-gateway.ts'
+import type { jaSending } from './ja-sending.ts'
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
 
@@ -14,6 +15,7 @@ type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> }
 export type CoreMessages = Widen<typeof ja>
 export type LaterMessages = Widen<typeof jaLater>
 export type GatewayMessages = Widen<typeof jaGateway>
+export type SendingMessages = Widen<typeof jaSending>
 export type Messages = CoreMessages & LaterMessages & GatewayMessages
 
 type Join<K, P> = K extends string ? (P extends string ? `${K}.${P}` : never) : never

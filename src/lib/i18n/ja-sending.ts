@@ -1,0 +1,158 @@
+/**
+ * Japanese texts of the gateway page's devices, queue, delivery log and counters (part of the
+ * gateway catalogue, loaded with it by `loadGateway`).
+ *
+ * @module
+ */
+export const jaSending = {
+  gws: {
+    devices: {
+      title: 'デバイス',
+      intro:
+        '複合機・スキャナー・スクリプトを 1 台ずつ登録します。デバイスごとに専用のユーザー名とパスワード（または許可する IP アドレス、API キー）を発行し、選んだメールボックスから Microsoft 365 へ送ります。',
+      none: 'まだデバイスがありません。下の「デバイスを追加」から登録します。',
+      noMailbox: 'デバイスを登録するには、先にメールボックスを作成してください。',
+      loadFailed: 'デバイスとキューを読み込めませんでした。',
+      mailboxGone: '（削除されたメールボックス）',
+    },
+    field: {
+      name: 'デバイス名',
+      nameHint: '管理者がわかる名前（例: 複合機 2 階）。',
+      mailbox: '送信に使うメールボックス',
+      methods: 'このデバイスを受け付ける方法',
+      smtpAuth: 'SMTP 認証（専用のユーザー名とパスワードを発行）',
+      allowIps: 'IP アドレスで許可（認証の設定がない機器向け）',
+      allowIpsList: '許可する IP アドレスまたは CIDR',
+      allowIpsHint: '1 行に 1 つ。例: 192.0.2.15、192.0.2.0/24',
+      apiKey: 'API キー（スクリプトから HTTP で送る）',
+      fromPolicy: '送信元 (From) の扱い',
+      fromMailbox: 'メールボックスのアドレスにする（推奨。機器の From は Reply-To に残します）',
+      fromKeep: '機器が付けた From のまま（メールボックスに「送信者として送信」の権限が必要）',
+      created: '登録日時',
+      lastUsed: '最後の利用',
+      never: 'まだ使われていません',
+      policyMailbox: 'メールボックスのアドレス',
+      policyKeep: '機器の From のまま',
+    },
+    error: {
+      name: 'デバイス名を入力してください（100 文字まで）。',
+      mailboxId: 'メールボックスを選んでください。',
+      allowIps: 'IP アドレスか CIDR（例: 192.0.2.0/24）を 1 つ以上入力してください。',
+      methods: 'SMTP 認証・IP アドレス・API キーのうち 1 つ以上を選んでください。',
+    },
+    button: {
+      create: 'デバイスを登録',
+      print: '設定カードを印刷',
+      delete: '削除',
+      retry: '再送',
+      dismiss: '表示を閉じる',
+    },
+    create: {
+      title: 'デバイスを追加',
+      working: '登録しています…',
+      failed: 'デバイスを登録できませんでした。',
+      done: 'デバイス「{{name}}」を登録しました。',
+      once:
+        'パスワードと API キーは今だけ表示します。リレーはハッシュしか保存しないため、あとから確認できません。いま機器に入力するか、設定カードを印刷してください。',
+    },
+    panel: {
+      title: '機器の操作パネルに入力する値',
+      host: 'SMTP サーバー（ホスト名）',
+      hostGuessed:
+        'このページを開いた名前です。機器から届く、リレーのマシンの名前か IP アドレスであることを確認してください。',
+      port: 'ポート番号',
+      security: '暗号化（SSL/TLS）',
+      auth: 'SMTP 認証',
+      authOn: 'する（PLAIN または LOGIN）',
+      authOff: 'しない（IP アドレスで許可）',
+      username: 'ユーザー名',
+      password: 'パスワード',
+      passwordGone: '登録時に一度だけ表示しました。わからない場合は、このデバイスを削除して登録し直してください。',
+      from: '送信元メールアドレス',
+      fromRewritten: 'どのアドレスでも、リレーがメールボックスのアドレスに置き換えます。',
+      fromKept: 'メールボックスが「送信者として送信」できるアドレスにしてください。',
+      allowIps: '許可する IP アドレス',
+      apiKey: 'API キー',
+      apiKeyGone: 'API キーは登録時に一度だけ表示しました。',
+      script: 'スクリプトからの送信（API キーを MAILKEY_API_KEY に入れて）',
+      fingerprint: '受付の証明書（SHA-256 フィンガープリント）',
+      fingerprintHint: '証明書を確認できる機器では、表示される値がこれと一致することを確かめます。',
+      noIngress:
+        'このリレーでは SMTP の受付 (RELAY_INGRESS) が動いていません。使えるのはスクリプトの API だけです。',
+      listener: '受付 {{n}}',
+      recommended: '受付 {{n}}（推奨）',
+    },
+    security: {
+      starttls: 'STARTTLS',
+      tls: 'SSL/TLS',
+      none: 'なし（暗号化しない）',
+    },
+    card: {
+      title: 'mailkey 送信設定カード',
+      device: 'デバイス',
+      mailbox: 'メールボックス',
+      printed: '作成日時',
+    },
+    remove: {
+      confirm: 'デバイス「{{name}}」を削除しますか？ この機器からは送れなくなります。',
+      done: 'デバイス「{{name}}」を削除しました。',
+      failed: 'デバイスを削除できませんでした。',
+    },
+    counters: {
+      title: 'メールボックスごとの送信数',
+      intro:
+        'Microsoft 365 の上限は、1 つのメールボックスにつき 1 日（24 時間）10,000 人の宛先と 1 分あたり 30 通です。超えると Microsoft は送信を遅らせるか拒否します。リレーは 1 分あたり {{rate}} 通までに抑えて送ります。',
+      sentToday: '今日の送信',
+      waiting: '待機中',
+      failed: '失敗',
+      recipients: '24 時間の宛先',
+      perMinute: '直近 1 分',
+      count: '{{n}} 通',
+      of: '{{used}} / {{limit}}（{{percent}}%）',
+      near: '上限に近づいています。',
+      over: '上限に達しました。Microsoft が送信を遅らせるか拒否します。',
+    },
+    queue: {
+      title: 'キュー',
+      intro: 'リレーが受け付け、まだ Microsoft 365 へ届けていないメールです。',
+      none: '待っているメールはありません。',
+      live: '送信中は数秒ごと、それ以外は 15 秒ごとに自動で更新します。',
+    },
+    log: {
+      title: '配信ログ',
+      none: 'まだ配信したメールはありません。',
+      shown: '新しいものから {{n}} 件を表示しています。',
+    },
+    state: {
+      queued: '送信待ち',
+      sending: '送信中',
+      sent: '配信済み',
+      retrying: '再試行待ち',
+      failed: '失敗',
+    },
+    msg: {
+      from: '送信元',
+      to: '宛先',
+      mailbox: 'メールボックス',
+      device: 'デバイス',
+      noDevice: '—（リレーの配信不能通知、または削除されたデバイス）',
+      size: 'サイズ',
+      created: '受付',
+      sent: '配信',
+      attempts: '試行回数',
+      next: '次の試行',
+      reply: 'サーバーの応答',
+      noSubject: '（件名なし）',
+      duplicate: '重複の可能性',
+      duplicateHelp:
+        'メールを送り終えたあとでサーバーの応答が途切れたため、もう一度送りました。宛先に 2 通届いている可能性があります。',
+      retryingHelp: '一時的な失敗のため、自動で再試行します。[再送] を押すと今すぐ送ります。',
+      failedHelp:
+        '配信をあきらめました。メールボックスへ配信不能通知を送っています。原因を直してから [再送] を押してください。',
+      retryDone: '再送します。',
+      retryFailed: '再送できませんでした。',
+      removeConfirm: 'このメールをキューから削除しますか？「{{subject}}」',
+      removeFailed: '削除できませんでした。',
+    },
+  },
+}
