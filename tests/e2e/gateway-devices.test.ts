@@ -10,6 +10,7 @@
  *   diagnosis, and [再送] delivers it once the switch is off;
  * - a device that keeps its own From is refused with `554 5.2.252` (Send As): failed at once,
  *   diagnosed, counted as failed, and deleted from the log;
+ * - a device let in by its IP address sends without AUTH, and its API key sends over the API;
  * - at 360 px nothing runs off the side, and every control has a label.
  * Every wait is for a state the page shows; nothing asserts on timings.
  */
@@ -80,8 +81,8 @@ async function panel(card: Locator) {
   }
 }
 
-/** An MFD sending one scan with what its panel was given: STARTTLS, AUTH PLAIN, one message. */
-async function sendScan(p: { host: string; port: number; user: string; password: string }, subject: string, from: string) {
+/** An MFD sending one scan with what its panel was given: STARTTLS, AUTH PLAIN (if any), one message. */
+async function sendScan(p: { host: string; port: number; user?: string; password?: string }, subject: string, from: string) {
   expect(p.host).toBe('127.0.0.1')
   const mfd = await MfdClient.connect(p.port)
   try {
@@ -90,7 +91,8 @@ async function sendScan(p: { host: string; port: number; user: string; password:
     expect(await mfd.cmd('STARTTLS')).toMatch(/^220 /)
     await mfd.startTls()
     expect(await mfd.cmd('EHLO mfd-2f')).toMatch(/AUTH/)
-    expect(await mfd.cmd(`AUTH PLAIN ${b64(`\0${p.user}\0${p.password}`)}`)).toMatch(/^235 /)
+    // A device let in by its address does not authenticate at all.
+    if (p.user) expect(await mfd.cmd(`AUTH PLAIN ${b64(`\0${p.user}\0${p.password}`)}`)).toMatch(/^235 /)
     expect(await mfd.cmd(`MAIL FROM:<${from}>`)).toMatch(/^250 /)
     expect(await mfd.cmd(`RCPT TO:<${USERS.works.upn}>`)).toMatch(/^250 /)
     expect(await mfd.cmd('DATA')).toMatch(/^354 /)
@@ -219,6 +221,47 @@ describe('the gateway page: devices, queue, delivery log and counters', () => {
       await card.locator('button.delete').click()
       await card.waitFor({ state: 'detached' })
       expect(await text(page.locator('#gateway-notice'))).toContain('複合機 From そのまま')
+    },
+    TEST_MS,
+  )
+
+  it(
+    'registers a device let in by its IP address, with an API key for scripts: both send',
+    async () => {
+      await page.click('#device-create > summary')
+      await page.fill('#dev-name', 'スクリプトと旧型機')
+      await page.uncheck('#dev-smtp')
+      await page.check('#dev-ips-on')
+      await page.fill('#dev-ips', '192.0.2.0/24\n127.0.0.1')
+      await page.check('#dev-apikey')
+      await page.click('#dev-create')
+      const card = deviceCard('スクリプトと旧型機')
+      await card.waitFor()
+      expect(await text(card.locator('.panel-auth'))).toBe('しない（IP アドレスで許可）')
+      expect(await card.locator('.panel-user').count()).toBe(0)
+      expect(await text(card.locator('.panel-ips'))).toBe('192.0.2.0/24, 127.0.0.1')
+      const apiKey = await text(card.locator('.panel-apikey code'))
+      expect(apiKey).toMatch(/^mk_/)
+      expect(await text(card.locator('pre.script'))).toContain(`${env.origin}/api/v1/messages`)
+
+      const target = card.locator('dl.target').first()
+      const byIp = await sendScan(
+        { host: await text(target.locator('.panel-host')), port: Number(await text(target.locator('.panel-port'))) },
+        'Scan without AUTH',
+        'old-mfd@mfd.local',
+      )
+      await page.locator(`#log #message-${byIp}[data-state=sent]`).waitFor({ timeout: WAIT_MS })
+      expect(await text(entry(byIp).locator('.msg-device'))).toBe('スクリプトと旧型機')
+
+      const posted = await fetch(`${env.origin}/api/v1/messages`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ message: { from: 'report@contoso.example', to: [USERS.works.upn], subject: '日次レポート', text: '本文です。' } }),
+      })
+      expect(posted.status).toBe(202)
+      const { id } = (await posted.json()) as { id: string }
+      await page.locator(`#log #message-${id}[data-state=sent]`).waitFor({ timeout: WAIT_MS })
+      expect(await text(entry(id).locator('.subject'))).toBe('日次レポート')
     },
     TEST_MS,
   )

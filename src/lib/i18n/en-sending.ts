@@ -117,7 +117,7 @@ export const enSending: SendingMessages = {
       title: 'Queue',
       intro: 'Messages the relay accepted and has not yet delivered to Microsoft 365.',
       none: 'No messages waiting.',
-      live: 'Updated every few seconds while messages are on their way, every 15 seconds otherwise.',
+      live: 'Updated every few seconds while messages are on their way, every 10 seconds otherwise.',
     },
     log: {
       title: 'Delivery log',

@@ -110,7 +110,7 @@ export const showsDiagnosis = (m: Pick<QueueItem, 'state' | 'lastError'>): boole
 
 /** Read the queue again this soon while something is on its way, this soon otherwise. */
 export const POLL_BUSY_MS = 3_000
-export const POLL_IDLE_MS = 15_000
+export const POLL_IDLE_MS = 10_000
 
 /** How long until the next read: short while messages wait, long when all is done. */
 export function pollDelay(messages: readonly Pick<QueueItem, 'state'>[]): number {
