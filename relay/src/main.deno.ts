@@ -1,5 +1,6 @@
 /**
- * The relay on Deno (`npm run relay:deno`): `Deno.serve` serving the same portable app.
+ * The relay on Deno (`npm run relay:deno`): the same portable app on the same HTTP server
+ * (http/serve.ts: Deno's `node:http`, not `Deno.serve`, which cannot bound a request's head).
  * The sandbox tenant is Node-only (oidc-provider, smtp-server): RELAY_SANDBOX=1 is refused.
  *
  * @module
@@ -16,6 +17,7 @@ import {
   relayVersion,
   resolveAll,
 } from './http/boot.ts'
+import { clientAddress, serveHttp } from './http/serve.ts'
 import { createPool, sendMail } from './smtp/index.ts'
 
 /** What this file uses of the Deno namespace (kept minimal; checked with `deno check`). */
@@ -23,17 +25,6 @@ declare const Deno: {
   env: { toObject(): Record<string, string> }
   exit(code: number): never
   addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void
-  serve(
-    options: {
-      hostname: string
-      port: number
-      onListen?: (addr: { hostname: string; port: number }) => void
-    },
-    handler: (
-      req: Request,
-      info: { remoteAddr: { hostname: string } },
-    ) => Response | Promise<Response>,
-  ): { shutdown(): Promise<void> }
 }
 
 const config = await concretePortOrExit(configOrExit(Deno.env.toObject(), Deno.exit), Deno.exit)
@@ -51,8 +42,7 @@ const app = createApp({
   config,
   runtime: 'deno',
   version: relayVersion(),
-  clientAddress: (c) =>
-    (c.env as { remoteAddr?: { hostname?: string } }).remoteAddr?.hostname ?? 'unknown',
+  clientAddress,
   sendMail,
   ...(pool && { pool }),
   resolveHost: resolveAll,
@@ -60,31 +50,26 @@ const app = createApp({
   staticRoot: config.staticDir,
 })
 
-let server: { shutdown(): Promise<void> }
-try {
-  server = Deno.serve(
-    {
-      hostname: config.host,
-      port: config.port,
-      onListen: ({ port }) => {
-        console.log(`relay listening on ${listenUrl(config.host, port)}`)
-        if (gateway) console.log(gatewayWelcome(gateway))
-      },
-    },
-    (req, info) => app.fetch(req, info),
-  )
-} catch (err) {
-  // Deno names the error class (AddrInUse, PermissionDenied) rather than a code.
-  console.error(listenFailure(config.host, config.port, err))
-  Deno.exit(1)
-}
+const server = serveHttp({
+  fetch: app.fetch,
+  host: config.host,
+  port: config.port,
+  onListen: (port) => {
+    console.log(`relay listening on ${listenUrl(config.host, port)}`)
+    if (gateway) console.log(gatewayWelcome(gateway))
+  },
+  onListenError: (err) => {
+    console.error(listenFailure(config.host, config.port, err))
+    Deno.exit(1)
+  },
+})
 
-// shutdown() stops accepting and resolves once the requests in flight are answered; then the
+// close() stops accepting and resolves once the requests in flight are answered; then the
 // idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => Deno.addSignalListener(signal, handler),
   async () => {
-    await server.shutdown()
+    await server.close()
     await gateway?.close()
     await pool?.close()
   },

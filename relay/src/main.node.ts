@@ -1,12 +1,9 @@
 /**
- * The relay on Node (`npm run relay`): `@hono/node-server` serving the portable app, with the
- * sandbox tenant in-process when RELAY_SANDBOX=1.
+ * The relay on Node (`npm run relay`): the portable app on the relay's HTTP server
+ * (http/serve.ts), with the sandbox tenant in-process when RELAY_SANDBOX=1.
  *
  * @module
  */
-import { serve } from '@hono/node-server'
-import { getConnInfo } from '@hono/node-server/conninfo'
-import type { Server } from 'node:http'
 import { createApp } from './app.ts'
 import {
   concretePortOrExit,
@@ -21,7 +18,7 @@ import {
   sandboxFailure,
   withSandbox,
 } from './http/boot.ts'
-import { lingeringClose } from './http/linger.ts'
+import { clientAddress, serveHttp } from './http/serve.ts'
 import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
 import { createPool, sendMail } from './smtp/index.ts'
@@ -56,7 +53,7 @@ const app = createApp({
   config,
   runtime: 'node',
   version: relayVersion(),
-  clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+  clientAddress,
   sendMail,
   ...(pool && { pool }),
   resolveHost: resolveAll,
@@ -65,32 +62,27 @@ const app = createApp({
   staticRoot: config.staticDir,
 })
 
-const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
-  console.log(`relay listening on ${listenUrl(config.host, info.port)}`)
-  if (sandbox) console.log(sandboxWelcome(config.publicOrigin, sandbox.info, config.dataDir))
-  if (gateway) console.log(gatewayWelcome(gateway))
+const server = serveHttp({
+  fetch: app.fetch,
+  host: config.host,
+  port: config.port,
+  onListen: (port) => {
+    console.log(`relay listening on ${listenUrl(config.host, port)}`)
+    if (sandbox) console.log(sandboxWelcome(config.publicOrigin, sandbox.info, config.dataDir))
+    if (gateway) console.log(gatewayWelcome(gateway))
+  },
+  onListenError: (err) => {
+    console.error(listenFailure(config.host, config.port, err))
+    process.exit(1)
+  },
 })
 
-// An answer given before the request body was read (413 …) must reach a client still sending.
-lingeringClose(server as Server)
-
-server.on('error', (err) => {
-  console.error(listenFailure(config.host, config.port, err))
-  process.exit(1)
-})
-
+// close() stops accepting and resolves once the requests in flight are answered; then the
+// idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => process.on(signal, handler),
   async () => {
-    // close() stops accepting and resolves once the requests in flight are answered.
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      // Keep-alive connections turn idle once their answer is sent; close them as they do, or
-      // close() would wait for the clients' keep-alive timeout.
-      if (!('closeIdleConnections' in server)) return
-      server.closeIdleConnections()
-      setInterval(() => server.closeIdleConnections(), 100).unref()
-    })
+    await server.close()
     await gateway?.close()
     await pool?.close()
     await sandbox?.close()

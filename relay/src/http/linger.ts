@@ -8,7 +8,8 @@
  *
  * Here the answer and the FIN still go out at once, but the socket stays open for reading: what
  * the client keeps sending is read and discarded until it has finished (its FIN), or a bound in
- * bytes or time is hit, and only then is the socket closed. Deno's server already does this.
+ * bytes or time is hit, and only then is the socket closed (`Deno.serve` did this on its own; the
+ * relay now serves with `node:http` on both runtimes, http/serve.ts).
  *
  * @module
  */
