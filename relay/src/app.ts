@@ -13,6 +13,7 @@ import { type Context, Hono } from 'hono'
 import type { RelayConfig } from './config.ts'
 import type { RelayEnv } from './http/context.ts'
 import { ApiError, errorResponse, onError } from './http/errors.ts'
+import type { InFlight } from './http/in-flight.ts'
 import { type LogFn, requestLog, stdoutLog } from './http/log.ts'
 import { serveBuiltPage } from './http/static.ts'
 import type { ResolveHost } from './http/targets.ts'
@@ -58,6 +59,8 @@ export interface AppDeps {
   log?: LogFn
   /** The gateway (RELAY_GATEWAY), mounted at `/api/admin`; absent: those routes say it is off. */
   gateway?: GatewayHandle
+  /** The requests in flight, which a shutdown past its grace answers (http/in-flight.ts). */
+  inFlight?: InFlight
 }
 
 /**
@@ -86,6 +89,7 @@ export function createApp(input: AppDeps): Hono<RelayEnv> {
   app.use(requestLog({ log }))
   app.use(relaySecureHeaders())
   app.use('/api/*', originGate({ origins: deps.config.origins }))
+  if (deps.inFlight) app.use(deps.inFlight.middleware)
   app.route('/api', metaRoutes(deps))
   app.route('/api', sendRoutes(deps))
   app.route('/api', tokenRoutes(deps))

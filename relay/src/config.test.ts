@@ -73,6 +73,7 @@ describe('loadConfig', () => {
     expect(c).toMatchObject({
       rateLimitPerMinute: 5,
       smtpIdleMs: 30_000,
+      shutdownGraceMs: 20_000,
       dataDir: '/var/lib/mailkey',
       staticDir: '/srv/page',
     })
@@ -96,6 +97,7 @@ describe('loadConfig', () => {
     [{ RELAY_RATE_LIMIT: '0' }, /^RELAY_RATE_LIMIT: /],
     // API.md promises idle connections are closed after 30 s at the latest.
     [{ RELAY_SMTP_IDLE_MS: '30001' }, /^RELAY_SMTP_IDLE_MS: expected a whole number 0…30000/],
+    [{ RELAY_SHUTDOWN_GRACE_MS: '1s' }, /^RELAY_SHUTDOWN_GRACE_MS: expected a whole number 0…600000/],
     [
       { RELAY_SANDBOX_TOKEN_TTL: '9' },
       /^RELAY_SANDBOX_TOKEN_TTL: expected a whole number 10…86400, got "9"$/,

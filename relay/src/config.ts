@@ -49,6 +49,11 @@ export interface RelayConfig {
    * 30 s API.md promises; 0 = a new connection for every send).
    */
   smtpIdleMs: number
+  /**
+   * How long the requests in flight may take to finish after SIGINT/SIGTERM before they are
+   * answered that the relay stopped with their outcome unknown (RELAY_SHUTDOWN_GRACE_MS).
+   */
+  shutdownGraceMs: number
   dataDir: string
   staticDir: string
   /**
@@ -168,6 +173,7 @@ const EnvSchema = z.object({
   RELAY_MAX_MESSAGE_BYTES: integer(1024, MAX_MESSAGE_BYTES_CEILING, DEFAULT_MAX_MESSAGE_BYTES),
   RELAY_RATE_LIMIT: integer(1, 100_000, 30),
   RELAY_SMTP_IDLE_MS: integer(0, 30_000, 30_000),
+  RELAY_SHUTDOWN_GRACE_MS: integer(0, 600_000, 20_000),
   RELAY_DATA_DIR: z.string().min(1).default('./data'),
   RELAY_STATIC_DIR: z.string().min(1).default('./build'),
   RELAY_GATEWAY: z
@@ -268,6 +274,7 @@ export function loadConfig(
     maxMessageBytes: v.RELAY_MAX_MESSAGE_BYTES,
     rateLimitPerMinute: v.RELAY_RATE_LIMIT,
     smtpIdleMs: v.RELAY_SMTP_IDLE_MS,
+    shutdownGraceMs: v.RELAY_SHUTDOWN_GRACE_MS,
     dataDir: v.RELAY_DATA_DIR,
     staticDir: v.RELAY_STATIC_DIR,
     gateway: v.RELAY_GATEWAY === undefined || v.RELAY_GATEWAY === ''

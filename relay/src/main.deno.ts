@@ -17,6 +17,7 @@ import {
   relayVersion,
   resolveAll,
 } from './http/boot.ts'
+import { createInFlight } from './http/in-flight.ts'
 import { clientAddress, serveHttp } from './http/serve.ts'
 import { createPool, sendMail } from './smtp/index.ts'
 
@@ -38,11 +39,13 @@ const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) :
 
 const gateway = await gatewayOrExit(config, { config, resolveHost: resolveAll, sendMail, ...(pool && { pool }) }, Deno.exit)
 
+const inFlight = createInFlight()
 const app = createApp({
   config,
   runtime: 'deno',
   version: relayVersion(),
   clientAddress,
+  inFlight,
   sendMail,
   ...(pool && { pool }),
   resolveHost: resolveAll,
@@ -64,14 +67,18 @@ const server = serveHttp({
   },
 })
 
-// close() stops accepting and resolves once the requests in flight are answered; then the
-// idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => Deno.addSignalListener(signal, handler),
-  async () => {
-    await server.close()
-    await gateway?.close()
-    await pool?.close()
+  {
+    // close() stops accepting and resolves once the requests in flight are answered; then the
+    // idle SMTP connections say QUIT.
+    stop: async () => {
+      await server.close()
+      await gateway?.close()
+      await pool?.close()
+    },
+    abandon: () => inFlight.abandon(),
+    graceMs: config.shutdownGraceMs,
   },
   (code) => Deno.exit(code),
 )

@@ -18,6 +18,7 @@ import {
   sandboxFailure,
   withSandbox,
 } from './http/boot.ts'
+import { createInFlight } from './http/in-flight.ts'
 import { clientAddress, serveHttp } from './http/serve.ts'
 import { sandboxWelcome } from './http/welcome.ts'
 import type { SandboxHandle, StartSandbox } from './sandbox/types.ts'
@@ -49,11 +50,13 @@ const pool = config.smtpIdleMs > 0 ? createPool({ idleMs: config.smtpIdleMs }) :
 
 const gateway = await gatewayOrExit(config, { config, resolveHost: resolveAll, sendMail, ...(pool && { pool }) }, exit)
 
+const inFlight = createInFlight()
 const app = createApp({
   config,
   runtime: 'node',
   version: relayVersion(),
   clientAddress,
+  inFlight,
   sendMail,
   ...(pool && { pool }),
   resolveHost: resolveAll,
@@ -77,15 +80,19 @@ const server = serveHttp({
   },
 })
 
-// close() stops accepting and resolves once the requests in flight are answered; then the
-// idle SMTP connections say QUIT.
 onShutdown(
   (signal, handler) => process.on(signal, handler),
-  async () => {
-    await server.close()
-    await gateway?.close()
-    await pool?.close()
-    await sandbox?.close()
+  {
+    // close() stops accepting and resolves once the requests in flight are answered; then the
+    // idle SMTP connections say QUIT.
+    stop: async () => {
+      await server.close()
+      await gateway?.close()
+      await pool?.close()
+      await sandbox?.close()
+    },
+    abandon: () => inFlight.abandon(),
+    graceMs: config.shutdownGraceMs,
   },
   (code) => process.exit(code),
 )

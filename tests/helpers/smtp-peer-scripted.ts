@@ -52,6 +52,8 @@ export interface ScriptedPeer {
   done: Promise<ScriptOutcome>
   /** The outcome of every connection so far (each one plays the whole script). */
   outcomes: ScriptOutcome[]
+  /** How many connections have played the whole script (and may still be open). */
+  played(): number
   close(): Promise<void>
 }
 
@@ -69,9 +71,11 @@ export async function scriptedPeer(
   const done = new Promise<ScriptOutcome>((resolve) => (resolveDone = resolve))
   const sockets = new Set<net.Socket>()
   const outcomes: ScriptOutcome[] = []
+  let played = 0
   server.on(opts.implicitTls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
     sockets.add(socket)
-    void run(socket, steps, context, opts.implicitTls === true).then((outcome) => {
+    const onPlayed = () => void played++
+    void run(socket, steps, context, opts.implicitTls === true, onPlayed).then((outcome) => {
       outcomes.push(outcome)
       resolveDone(outcome)
     })
@@ -83,6 +87,7 @@ export async function scriptedPeer(
     port,
     done,
     outcomes,
+    played: () => played,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -94,7 +99,8 @@ async function run(
   first: net.Socket,
   steps: Step[],
   context: tls.SecureContext | undefined,
-  startsSecure: boolean
+  startsSecure: boolean,
+  onPlayed: () => void
 ): Promise<ScriptOutcome> {
   let socket = first
   let buffer = Buffer.alloc(0)
@@ -164,6 +170,7 @@ async function run(
       socket.end()
     }
   }
+  onPlayed()
   await until(() => false)
   socket.destroy()
   return outcome()

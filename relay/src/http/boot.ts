@@ -1,6 +1,7 @@
 /**
  * Start-up steps both entrypoints share: configuration or a one-line exit, the version, name
- * resolution, adding the sandbox's hosts and CA, and a bounded graceful shutdown.
+ * resolution, adding the sandbox's hosts and CA, and a bounded graceful shutdown that answers
+ * what it could not wait for.
  *
  * @module
  */
@@ -131,27 +132,51 @@ export function sandboxFailure(err: unknown, dataDir: string): string {
 export const listenUrl = (host: string, port: number) =>
   `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`
 
-/** How long sends in flight may take to finish after SIGINT/SIGTERM. */
-export const SHUTDOWN_GRACE_MS = 20_000
+/**
+ * After the grace, how long the answers to the requests still in flight have to go out (and
+ * their connections to close) before the process exits anyway.
+ */
+export const ANSWER_FLUSH_MS = 2_000
+
+export interface Stopping {
+  /** Stops accepting, lets the requests in flight finish, closes the rest; resolves when done. */
+  stop(): Promise<void>
+  /** At the end of the grace: answers the requests still in flight; returns how many. */
+  abandon(): number
+  /** How long the requests in flight may take to finish (RELAY_SHUTDOWN_GRACE_MS). */
+  graceMs: number
+}
 
 /**
- * Runs `stop` once on the first SIGINT/SIGTERM (later signals are ignored while it runs),
- * bounded by SHUTDOWN_GRACE_MS, then exits 0.
+ * Runs `stop` once on the first SIGINT/SIGTERM (later signals are ignored while it runs) and
+ * exits 0 when it is done. A request still in flight at the end of the grace is answered with
+ * the shutdown error (`abandon`) rather than dropped with its connection; the exit follows once
+ * `stop` is done or ANSWER_FLUSH_MS later.
  */
 export function onShutdown(
   listen: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void,
-  stop: () => Promise<void>,
+  { stop, abandon, graceMs }: Stopping,
   exit: (code: number) => void,
 ): void {
   let stopping = false
   const handler = () => {
     if (stopping) return
     stopping = true
-    const timer = setTimeout(() => exit(0), SHUTDOWN_GRACE_MS)
+    let flush: ReturnType<typeof setTimeout> | undefined
+    const grace = setTimeout(() => {
+      const n = abandon()
+      if (n > 0) {
+        console.error(
+          `relay: stopped after ${graceMs} ms with ${n} request(s) in flight; answered TIMEOUT (outcome unknown)`,
+        )
+      }
+      flush = setTimeout(() => exit(0), ANSWER_FLUSH_MS)
+    }, graceMs)
     stop()
       .catch(() => {})
       .finally(() => {
-        clearTimeout(timer)
+        clearTimeout(grace)
+        clearTimeout(flush)
         exit(0)
       })
   }
