@@ -77,7 +77,7 @@ onShutdown(
       await gateway?.close()
       await pool?.close()
     },
-    abandon: () => inFlight.abandon(),
+    inFlight,
     graceMs: config.shutdownGraceMs,
   },
   (code) => Deno.exit(code),

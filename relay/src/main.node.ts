@@ -91,7 +91,7 @@ onShutdown(
       await pool?.close()
       await sandbox?.close()
     },
-    abandon: () => inFlight.abandon(),
+    inFlight,
     graceMs: config.shutdownGraceMs,
   },
   (code) => process.exit(code),

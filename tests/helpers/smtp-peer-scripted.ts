@@ -34,6 +34,8 @@ export type Step =
   | { tls: true }
   /** The server closes the connection. */
   | { end: true }
+  /** The server waits, saying nothing, until the promise this returns (called here) settles. */
+  | { wait: () => Promise<unknown> }
 
 export interface ScriptOutcome {
   /** True when every `c` step matched. */
@@ -157,6 +159,8 @@ async function run(
       const at = buffer.indexOf(want)
       if (at === -1) return outcome(`the client closed before sending ${JSON.stringify(step.upto)}`)
       buffer = buffer.subarray(at + want.length)
+    } else if ('wait' in step) {
+      await step.wait().catch(() => {})
     } else if ('tls' in step) {
       if (!context) throw new Error('a TLS step needs a certificate')
       unlisten(socket)

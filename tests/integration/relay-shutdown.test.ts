@@ -3,11 +3,12 @@
  * final dot: once the grace period (RELAY_SHUTDOWN_GRACE_MS, shortened here) is over, every
  * client still waiting gets the contract's answer that its outcome is unknown (the message may
  * have been delivered: the server has all of it), and so does one still waiting for a
- * connection, instead of a dropped connection; then the relay exits 0. On Node and Deno, against the real relay process and a scripted SMTP server
- * that holds its final reply.
+ * connection, instead of a dropped connection; then the relay exits 0. A send the server answers
+ * within the grace gets its real answer. On Node and Deno, against the real relay process and a
+ * scripted SMTP server that holds its final reply.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { ERROR_STATUS, ErrorBody } from '../../src/lib/contract/api.ts'
+import { ERROR_STATUS, ErrorBody, SendSuccess } from '../../src/lib/contract/api.ts'
 import { call } from './relay-fixtures.ts'
 import { type RelayProcess, startRelay } from '../helpers/relay-process.ts'
 import { type ScriptedPeer, scriptedPeer, type Step } from '../helpers/smtp-peer-scripted.ts'
@@ -85,10 +86,48 @@ describe.each(['node', 'deno'] as const)('SIGTERM with sends in flight on %s', (
     )
   })
 
+  it('lets a send that the server answers within the grace finish with its real answer', async () => {
+    let reached = () => {}
+    const atFinalDot = new Promise<void>((resolve) => (reached = resolve))
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const peer = await scriptedPeer([
+      ...untilFinalDot,
+      {
+        wait: () => {
+          reached()
+          return released
+        },
+      },
+      { s: '250 2.0.0 OK queued as 42\r\n' },
+    ])
+    peers.push(peer)
+    const hosts = `localhost:${peer.port}`
+    relay = await startRelay({
+      runtime,
+      env: { RELAY_SMTP_HOSTS: hosts, RELAY_PLAINTEXT_HOSTS: hosts, RELAY_SHUTDOWN_GRACE_MS: '60000' },
+    })
+    const own = relay
+    const answer = call(own.url, '/api/send', sendTo(peer.port, 'finishes'))
+    await atFinalDot
+    const code = own.stop('SIGTERM')
+    // The relay has the signal and is waiting for the send; only then does the server answer.
+    await expect.poll(() => own.output(), { timeout: 20_000 }).toMatch(
+      /relay: SIGTERM: stopping; 1 request\(s\) in flight may take 60000 ms to finish/,
+    )
+    release()
+    const res = await answer
+    expect(res.status, res.text).toBe(200)
+    expect(SendSuccess.parse(res.json).response).toBe('250 2.0.0 OK queued as 42')
+    expect(await code, own.output()).toBe(0)
+    expect(own.output()).not.toMatch(/answered TIMEOUT/)
+  })
+
   it('exits at once, without waiting for the grace, when nothing is in flight', async () => {
     relay = await startRelay({ runtime, env: { RELAY_SHUTDOWN_GRACE_MS: '600000' } })
     expect((await call(relay.url, '/api/health')).status).toBe(200)
     expect(await relay.stop('SIGTERM'), relay.output()).toBe(0)
-    expect(relay.output()).not.toMatch(/in flight/)
+    expect(relay.output()).toMatch(/relay: SIGTERM: stopping; 0 request\(s\) in flight/)
+    expect(relay.output()).not.toMatch(/answered TIMEOUT/)
   })
 })

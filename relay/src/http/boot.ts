@@ -11,6 +11,7 @@ import { createServer } from 'node:net'
 import { ConfigError, loadConfig, parseHostEntry, type RelayConfig, splitPem } from '../config.ts'
 import type { GatewayHandle, GatewayOptions } from '../gateway/index.ts'
 import type { SandboxHandle } from '../sandbox/types.ts'
+import type { InFlight } from './in-flight.ts'
 
 /** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
 export function configOrExit(
@@ -141,8 +142,8 @@ export const ANSWER_FLUSH_MS = 2_000
 export interface Stopping {
   /** Stops accepting, lets the requests in flight finish, closes the rest; resolves when done. */
   stop(): Promise<void>
-  /** At the end of the grace: answers the requests still in flight; returns how many. */
-  abandon(): number
+  /** The requests in flight, answered at the end of the grace if still running. */
+  inFlight: Pick<InFlight, 'size' | 'abandon'>
   /** How long the requests in flight may take to finish (RELAY_SHUTDOWN_GRACE_MS). */
   graceMs: number
 }
@@ -155,16 +156,19 @@ export interface Stopping {
  */
 export function onShutdown(
   listen: (signal: 'SIGINT' | 'SIGTERM', handler: () => void) => void,
-  { stop, abandon, graceMs }: Stopping,
+  { stop, inFlight, graceMs }: Stopping,
   exit: (code: number) => void,
 ): void {
   let stopping = false
-  const handler = () => {
+  const handler = (signal: string) => {
     if (stopping) return
     stopping = true
+    console.error(
+      `relay: ${signal}: stopping; ${inFlight.size} request(s) in flight may take ${graceMs} ms to finish`,
+    )
     let flush: ReturnType<typeof setTimeout> | undefined
     const grace = setTimeout(() => {
-      const n = abandon()
+      const n = inFlight.abandon()
       if (n > 0) {
         console.error(
           `relay: stopped after ${graceMs} ms with ${n} request(s) in flight; answered TIMEOUT (outcome unknown)`,
@@ -180,8 +184,8 @@ export function onShutdown(
         exit(0)
       })
   }
-  listen('SIGINT', handler)
-  listen('SIGTERM', handler)
+  listen('SIGINT', () => handler('SIGINT'))
+  listen('SIGTERM', () => handler('SIGTERM'))
 }
 
 /**
