@@ -4,7 +4,7 @@
  * greeting, EHLO, STARTTLS, EHLO, AUTH PLAIN, MAIL, RCPT, DATA, 250, QUIT. The commit is a real
  * one (each message written to a temp folder before the 250). Prints the device-visible time per
  * scan (connect → 250), p50/p95, and the process's RSS. Not part of `npm test` (no timed
- * assertions there); the full gateway bench against email-oauth2-proxy is issue 9's.
+ * assertions there); the gateway against email-oauth2-proxy end to end is bench/devices.ts.
  *
  * @module
  */

@@ -25,9 +25,10 @@ export const ratio = (f: Figure) =>
 const fmt = (n: number | undefined, digits = 2) =>
   n === undefined || Number.isNaN(n) ? '–' : Number.isInteger(n) ? String(n) : n.toFixed(digits)
 
-export function table(figures: Figure[]): string {
+/** `peer` names the other side's column (the `nodemailer` field holds its figures). */
+export function table(figures: Figure[], peer = 'nodemailer', ratioHeader = 'ours/nm'): string {
   const rows = [
-    ['figure', 'unit', 'ours', 'nodemailer', 'ours/nm', 'target', 'met'],
+    ['figure', 'unit', 'ours', peer, ratioHeader, 'target', 'met'],
     ...figures.map((f) => [
       f.label,
       f.unit,
@@ -44,7 +45,8 @@ export function table(figures: Figure[]): string {
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n')
 }
 
-export function jsonLine(f: Figure): string {
+/** `peer`: the key of the other side's figure (`nodemailer` unless told). */
+export function jsonLine(f: Figure, peer = 'nodemailer'): string {
   const r = ratio(f)
   const round = (n: number | undefined) => (n === undefined ? null : Math.round(n * 1000) / 1000)
   return JSON.stringify({
@@ -52,7 +54,7 @@ export function jsonLine(f: Figure): string {
     figure: f.id,
     unit: f.unit,
     ours: round(f.ours),
-    nodemailer: round(f.nodemailer),
+    [peer]: round(f.nodemailer),
     ratio: round(r),
     ...(f.target ? { target: f.target, met: f.met ?? null } : {}),
     ...(f.note ? { note: f.note } : {}),

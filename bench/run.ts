@@ -25,6 +25,7 @@ import { buildMessage } from '../relay/src/mime/index.ts'
 import { createCertificateAuthority, issueServerCertificate } from '../relay/src/tls/certs.ts'
 import { median, quantile, sendsPerSecond, throughTap, type Sample } from './measure.ts'
 import { postgresBin } from '../tests/helpers/postgres.ts'
+import { deviceFigures } from './devices.ts'
 import { gatewayFigures } from './gateway.ts'
 import { pageFigures } from './pages.ts'
 import { startSmtpServer } from './peer.ts'
@@ -59,7 +60,9 @@ const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
 /**
  * `BENCH_ONLY=postfix` (or `smtp-server`, `relay`, `pages`, `gateway`, comma-separated) runs only
  * those parts; `relay` is the relay over HTTP against smtp-server, and against Postfix when
- * installed; `gateway` the relay's start time and idle RSS with the gateway off/SQLite/PostgreSQL.
+ * installed; `gateway` the relay's start time and idle RSS with the gateway off/SQLite/PostgreSQL;
+ * `devices` the gateway against email-oauth2-proxy (devices.ts: `SCANS`, `DEVICES`,
+ * `GATEWAY_RUNTIMES`, `EMAILPROXY_SRC`).
  */
 const ONLY = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim())
 const wanted = (part: string) => !ONLY || ONLY.includes(part)
@@ -354,8 +357,14 @@ async function main() {
   // The relay's start time and idle RSS, gateway off / SQLite / PostgreSQL, Node and Deno.
   const gateway = wanted('gateway') && postgresBin() ? await gatewayFigures() : []
   if (wanted('gateway') && !postgresBin()) notes.push('gateway figures skipped: PostgreSQL is not installed')
+  // (g) Devices through the gateway and through email-oauth2-proxy.
+  const devices = wanted('devices') ? await deviceFigures() : { figures: [], notes: [], lines: [] }
+  notes.push(...devices.notes)
 
-  process.stdout.write(`\n${table(figures)}\n\n`)
+  if (figures.length) process.stdout.write(`\n${table(figures)}\n\n`)
+  if (devices.figures.length) {
+    process.stdout.write(`\n${table(devices.figures, 'email-oauth2-proxy', 'ours/proxy')}\n\n`)
+  }
   for (const line of pages.lines) process.stdout.write(`${line}\n`)
   for (const note of notes) process.stdout.write(`note: ${note}\n`)
   process.stdout.write(
@@ -367,7 +376,8 @@ async function main() {
       'Nodemailer runs a full handshake on each.\n\n'
   )
   for (const f of [...figures, ...pages.figures]) process.stdout.write(`${jsonLine(f)}\n`)
-  for (const line of gateway) process.stdout.write(`${line}\n`)
+  for (const f of devices.figures) process.stdout.write(`${jsonLine(f, 'emailproxy')}\n`)
+  for (const line of [...gateway, ...devices.lines]) process.stdout.write(`${line}\n`)
   log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
