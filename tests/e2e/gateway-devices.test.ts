@@ -135,6 +135,8 @@ describe('the gateway page: devices, queue, delivery log and counters', () => {
       expect(scanner).toMatchObject({ host: '127.0.0.1', port: ingressPort, security: 'STARTTLS', auth: 'する（PLAIN または LOGIN）', from: USERS.works.upn })
       expect(scanner.user).toMatch(/^device-[0-9a-f]{6}$|^[a-z0-9-]+-[0-9a-f]{6}$/)
       expect(scanner.password).toMatch(/^[A-Za-z0-9]{20}$/)
+      // The test's listener is on 127.0.0.1: the page says a LAN device cannot reach it.
+      expect(await text(card.locator('.loopback'))).toContain(`RELAY_INGRESS=0.0.0.0:${ingressPort}/starttls`)
       const ingress = (await (await page.request.get(`${env.origin}/api/admin/ingress`)).json()) as { certificateSha256: string }
       expect(await text(card.locator('.panel-fingerprint'))).toBe(ingress.certificateSha256)
 

@@ -62,6 +62,8 @@ export const enSending: SendingMessages = {
       host: 'SMTP server (host name)',
       hostGuessed:
         'This is the name you opened this page with. Check that the device reaches the relay’s machine by this name or IP address.',
+      loopback:
+        'This listener is on a loopback address: only the relay’s own machine reaches it. For devices on the LAN, start the relay with e.g. RELAY_INGRESS=0.0.0.0:{{port}}/starttls.',
       port: 'Port',
       security: 'Encryption (SSL/TLS)',
       auth: 'SMTP AUTH',

@@ -60,6 +60,8 @@ export const jaSending = {
       host: 'SMTP サーバー（ホスト名）',
       hostGuessed:
         'このページを開いた名前です。機器から届く、リレーのマシンの名前か IP アドレスであることを確認してください。',
+      loopback:
+        'この受付はループバック アドレスのため、リレーのマシン自身からしか届きません。LAN の機器から使うには、リレーを RELAY_INGRESS=0.0.0.0:{{port}}/starttls のように設定して起動し直してください。',
       port: 'ポート番号',
       security: '暗号化（SSL/TLS）',
       auth: 'SMTP 認証',

@@ -4,6 +4,7 @@ import {
   canDelete,
   canRetry,
   formatSize,
+  isLoopback,
   mailboxCounters,
   orderListeners,
   panelHost,
@@ -56,6 +57,13 @@ describe('the values for a device panel', () => {
     expect(panelHost('[2001:db8::1]', 'localhost')).toEqual({ host: '2001:db8::1', guessed: false })
   })
 
+  it('knows a loopback listener, which no LAN device reaches', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]'].map(isLoopback)).toEqual([true, true, true, true, true])
+    expect(['192.0.2.10', 'relay.lan', '2001:db8::1', '0.0.0.0'].map(isLoopback)).toEqual([false, false, false, false])
+    const lan = panelValues(device(), [{ host: '0.0.0.0', port: 2525, security: 'starttls' }], 'localhost', 'x@y.example')
+    expect(lan.targets[0]).toMatchObject({ host: 'localhost', guessed: true, loopback: false })
+  })
+
   it('puts STARTTLS first, then implicit TLS, then plain', () => {
     const ordered = orderListeners([
       { host: '0.0.0.0', port: 25, security: 'none' },
@@ -69,7 +77,7 @@ describe('the values for a device panel', () => {
     const listeners = [{ host: '127.0.0.1', port: 2525, security: 'starttls' as const }]
     const fresh = panelValues(device(), listeners, 'localhost', 'scanner@contoso.example', 'Pw3rd')
     expect(fresh).toEqual({
-      targets: [{ host: '127.0.0.1', guessed: false, port: 2525, security: 'starttls' }],
+      targets: [{ host: '127.0.0.1', guessed: false, loopback: true, port: 2525, security: 'starttls' }],
       smtpAuth: true,
       username: 'printer-2f-a1b2c3',
       password: 'Pw3rd',

@@ -29,6 +29,12 @@ export function panelHost(listenerHost: string, pageHost: string): { host: strin
   return { host: listenerHost.replace(/^\[(.*)\]$/, '$1'), guessed: false }
 }
 
+/** A loopback address: only the relay's own machine reaches it, no device on the LAN. */
+export function isLoopback(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\./.test(h)
+}
+
 const SECURITY_ORDER: Record<IngressListener['security'], number> = { starttls: 0, tls: 1, none: 2 }
 
 /** The listeners a device should use, the recommended one first (STARTTLS, then TLS, then none). */
@@ -41,6 +47,8 @@ export interface PanelTarget {
   host: string
   /** The host is the page's own name, standing in for a wildcard listener. */
   guessed: boolean
+  /** The listener is on a loopback address: a device on the LAN cannot reach it. */
+  loopback: boolean
   port: number
   security: IngressListener['security']
 }
@@ -66,7 +74,10 @@ export function panelValues(
   password?: string,
 ): PanelValues {
   return {
-    targets: orderListeners(listeners).map((l) => ({ ...panelHost(l.host, pageHost), port: l.port, security: l.security })),
+    targets: orderListeners(listeners).map((l) => {
+      const { host, guessed } = panelHost(l.host, pageHost)
+      return { host, guessed, loopback: !guessed && isLoopback(host), port: l.port, security: l.security }
+    }),
     smtpAuth: device.username !== null,
     username: device.username,
     password: password ?? null,
