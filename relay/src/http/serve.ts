@@ -10,8 +10,11 @@
  *   idle timeout; the server must never close it first, or a request written just as the close
  *   arrives is lost ("other side closed", ECONNRESET) and a POST is not retried. Node's fetch
  *   (undici) keeps a connection for the server's `Keep-Alive: timeout=` less 2 s, 4 s without
- *   one; browsers and load balancers for about 60 s. Node closes 1 s after the advertised
- *   timeout, so the client's timer always runs out first, with room for a busy event loop.
+ *   one; load balancers and proxies in front keep theirs for 60 s (AWS ALB's default). Node
+ *   closes 1 s after the timeout it advertises, so a client that reads it closes 3 s before the
+ *   server. With 5 s, connections idle that long were common under load, while event loops
+ *   stall; with 65 s, a connection idle that long is one between bursts, on a quiet machine.
+ *   (Browsers resend a request that failed on a reused connection.)
  * - headers 10 s from a request's first byte (or from the connection when none came): then
  *   408 and close. A kept-alive connection waiting for its next request is not timed by it.
  * - request 300 s: the whole request, body included (a 25 MB upload on a slow line).
