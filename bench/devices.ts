@@ -16,8 +16,9 @@
  * its scan's device-visible time is the accepted session's (connect → `250` after the final dot),
  * the refusals are counted apart. Delivery is read from the sandbox inbox (its `receivedAt`);
  * drain = first connect → last message received. RSS: the relay's (or the proxy's) process,
- * sampled every 250 ms, peak. `GATEWAY_RUNTIMES=node,deno` runs our side on each runtime
- * (default `node`). Not part of `npm test`.
+ * sampled every 250 ms, peak, and once more 10 s after the drain. `GATEWAY_RUNTIMES=node,deno`
+ * runs our side on each runtime (default `node`). `DEVICES_TRACE=1` prints each accepted session's
+ * steps (`reply code:ms since the previous one`) to stderr. Not part of `npm test`.
  *
  * @module
  */
@@ -40,8 +41,10 @@ const SCANS = Number(process.env.SCANS ?? 500)
 const SCAN_BYTES = 300 * 1024
 const RETRY_MS = Number(process.env.RETRY_MS ?? 1000)
 const DELAY_MS = 10
+const TRACE = process.env.DEVICES_TRACE === '1'
 /** Give up waiting for the inbox after this long without a new arrival. */
 const STALL_MS = 90_000
+const IDLE_AFTER_MS = 10_000
 const RUNTIMES = (process.env.GATEWAY_RUNTIMES ?? 'node').split(',').map((s) => s.trim()) as ('node' | 'deno')[]
 const MAILBOX = 'taro@sandbox.mailkey.test'
 const APP_SCOPE = 'https://outlook.office365.com/.default'
@@ -132,7 +135,15 @@ class Refused extends Error {}
 async function session(port: number, user: string, password: string, message: Buffer): Promise<number> {
   const start = performance.now()
   const c = await MfdClient.connect(port)
+  const steps: string[] = []
+  let last = start
   const expect = (reply: string, code: string) => {
+    if (TRACE) {
+      const t = performance.now()
+      steps.push(`${code}:${(t - last).toFixed(0)}`)
+      last = t
+      if (code === '250' && steps.length > 8) process.stderr.write(`trace ${steps.join(' ')}\n`)
+    }
     if (reply.startsWith(code)) return
     c.close()
     if (reply === '' || reply.startsWith('4')) throw new Refused(reply.split('\n')[0])
@@ -169,6 +180,8 @@ interface SideResult {
   duplicates: number
   drainMs: number
   rssPeakMb: number
+  /** RSS `IDLE_AFTER_MS` after the last arrival. */
+  rssAfterMb: number
   lastRefusal: string
 }
 
@@ -255,6 +268,9 @@ async function runSide(name: string, sandbox: Sandbox, port: number, creds: Cred
   }
   clearInterval(sampler)
   clearInterval(poller)
+  // Peak against what stays: garbage not yet collected, or bytes still held.
+  await sleep(IDLE_AFTER_MS)
+  const rssAfterMb = rssMb(pid)
   const subjects = [...seen.keys()].map((k) => k.split(' ').slice(0, 3).join(' '))
   const delivered = new Set(subjects).size
   const last = Math.max(...seen.values())
@@ -266,6 +282,7 @@ async function runSide(name: string, sandbox: Sandbox, port: number, creds: Cred
     duplicates: subjects.length - delivered,
     drainMs: last - t0,
     rssPeakMb,
+    rssAfterMb,
     lastRefusal,
   }
 }
@@ -376,19 +393,20 @@ export async function deviceFigures(): Promise<{ figures: Figure[]; notes: strin
       const lost = (r: SideResult) => SCANS - r.delivered
       const lostF: Figure = { id: `devices_${runtime}_lost`, label: label('scans lost'), unit: 'scans', ours: lost(ours), nodemailer: proxy && lost(proxy), target: 'ours = 0', met: lost(ours) === 0 }
       const rss: Figure = { id: `devices_${runtime}_rss`, label: label('process RSS, peak'), unit: 'MB', ours: ours.rssPeakMb, nodemailer: proxy?.rssPeakMb, target: 'ours ≤ 120 MB', met: ours.rssPeakMb <= 120 }
+      const after: Figure = { id: `devices_${runtime}_rss_after`, label: label('process RSS, 10 s after the drain'), unit: 'MB', ours: ours.rssAfterMb, nodemailer: proxy?.rssAfterMb }
       const refused: Figure = { id: `devices_${runtime}_refused`, label: label('4xx answers to devices (retried)'), unit: 'answers', ours: ours.refusals, nodemailer: proxy?.refusals }
       if (proxy) {
         p50.met = p50.ours! <= 0.5 * p50.nodemailer!
         drain.met = drain.ours! <= drain.nodemailer!
       }
-      figures.push(p50, p95, drain, lostF, rss, refused)
+      figures.push(p50, p95, drain, lostF, rss, after, refused)
       const sides = [[`gateway-${runtime}`, ours], ...(runtime === RUNTIMES[0] ? [['email-oauth2-proxy', proxy] as const] : [])] as const
       for (const [side, r] of sides) {
         if (!r) continue
         if (r.duplicates) notes.push(`${side}: ${r.duplicates} duplicate deliveries`)
         if (r.failed) notes.push(`${side}: ${r.failed} scans failed at the device (${r.lastRefusal})`)
         else if (r.refusals) notes.push(`${side}: last refusal: ${r.lastRefusal}`)
-        lines.push(JSON.stringify({ bench: 'mailkey', figure: 'devices', side, scans: SCANS, devices: DEVICES, accepted: r.latencies.length, p50: q(r, 0.5), p95: q(r, 0.95), drainMs: r.drainMs, delivered: r.delivered, duplicates: r.duplicates, refusals: r.refusals, failed: r.failed, rssPeakMb: Math.round(r.rssPeakMb * 10) / 10 }))
+        lines.push(JSON.stringify({ bench: 'mailkey', figure: 'devices', side, scans: SCANS, devices: DEVICES, accepted: r.latencies.length, p50: q(r, 0.5), p95: q(r, 0.95), drainMs: r.drainMs, delivered: r.delivered, duplicates: r.duplicates, refusals: r.refusals, failed: r.failed, rssPeakMb: Math.round(r.rssPeakMb * 10) / 10, rssAfterMb: Math.round(r.rssAfterMb * 10) / 10 }))
       }
     }
     notes.push(
