@@ -1,36 +1,19 @@
-// `npm start`: the embedded default. Builds the page when it is missing or older than its
-// sources, then runs the relay on Node with the sandbox tenant, serving page + API on
+// `npm start`: the embedded default. Builds the page and the relay when missing or older than
+// their sources, then runs the relay on Node with the sandbox tenant, serving page + API on
 // http://localhost:8787 (PORT and HOST may override, like every RELAY_* variable).
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { buildRelayIfStale, RELAY_ENTRY } from './build-relay.mjs'
+import { isStale } from './fresh.mjs'
 import { quietly } from './quietly.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const builtIndex = join(root, 'build', 'index.html')
 const pageSources = ['src', 'static', 'bridge', 'svelte.config.js', 'vite.config.ts', 'package.json']
 
-/** Newest modification time under the given paths, ignoring generated output. */
-function newestMtime(paths) {
-  let newest = 0
-  const walk = (path) => {
-    if (!existsSync(path)) return
-    const stat = statSync(path)
-    if (stat.isDirectory()) {
-      for (const entry of readdirSync(path)) {
-        if (entry === 'node_modules' || entry.startsWith('.')) continue
-        walk(join(path, entry))
-      }
-    } else if (!path.endsWith('.test.ts')) {
-      newest = Math.max(newest, stat.mtimeMs)
-    }
-  }
-  for (const p of paths) walk(join(root, p))
-  return newest
-}
-
-const stale = !existsSync(builtIndex) || statSync(builtIndex).mtimeMs < newestMtime(pageSources)
+const stale = isStale(root, 'build/index.html', pageSources)
 if (stale) {
   console.log(existsSync(builtIndex) ? 'page sources changed: building the page…' : 'building the page…')
   // Quiet unless it fails: Vite's chunk table would bury the lines a user needs.
@@ -50,7 +33,13 @@ const env = {
   RELAY_GATEWAY: process.env.RELAY_GATEWAY ?? '1',
   RELAY_INGRESS: process.env.RELAY_INGRESS ?? ((process.env.RELAY_GATEWAY ?? '1') === '0' ? '' : '127.0.0.1:2525/starttls'),
 }
-const relay = spawn(process.execPath, ['--import', 'tsx', join(root, 'relay/src/main.node.ts')], {
+// The relay runs compiled (scripts/build-relay.mjs): no TypeScript compiler in the process.
+const relayBuilt = await buildRelayIfStale().catch(() => {
+  console.error('the relay did not build; see above')
+  process.exit(1)
+})
+if (relayBuilt) console.log('relay built.')
+const relay = spawn(process.execPath, [join(root, RELAY_ENTRY)], {
   cwd: root,
   env,
   stdio: 'inherit',

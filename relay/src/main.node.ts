@@ -28,9 +28,9 @@ const exit = (code: number) => process.exit(code)
 let config = await concretePortOrExit(configOrExit(process.env, exit), exit)
 let sandbox: SandboxHandle | undefined
 if (config.sandbox) {
-  // Dynamic: the sandbox pulls in oidc-provider and smtp-server, which only the sandbox needs.
-  const specifier = './sandbox/index.ts'
-  const { startSandbox } = (await import(specifier)) as { startSandbox: StartSandbox }
+  // Dynamic: the sandbox pulls in oidc-provider and smtp-server, which only the sandbox needs
+  // (its own chunk in the compiled relay, loaded only here).
+  const { startSandbox } = (await import('./sandbox/index.ts')) as { startSandbox: StartSandbox }
   const started = await startSandbox({
     dataDir: config.dataDir,
     publicOrigin: config.publicOrigin,

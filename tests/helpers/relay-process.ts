@@ -1,6 +1,8 @@
 /**
- * Starts the real relay as a child process, the way `npm run relay` / `npm run relay:deno` do
- * (the scripts' commands, spawned directly so the test owns the process group), waits for its
+ * Starts the real relay as a child process, the way `npm run relay:dev` / `npm run relay:deno` do
+ * (the scripts' commands, spawned directly so the test owns the process group; tests run the
+ * TypeScript sources through tsx, `compiled: true` runs relay/dist as `npm run relay` does,
+ * built first when stale), waits for its
  * `relay listening on http://HOST:PORT` line, and stops it with its whole process group.
  *
  * @example
@@ -24,9 +26,10 @@ const BIN = join(ROOT, 'node_modules', '.bin')
  */
 const DENO_EXE = join(ROOT, 'node_modules', 'deno', 'deno')
 
-/** The commands of package.json's `relay` and `relay:deno` scripts. */
+/** The commands of package.json's `relay:dev`, `relay` (compiled) and `relay:deno` scripts. */
 export const RELAY_COMMANDS = {
   node: [join(BIN, 'tsx'), 'relay/src/main.node.ts'],
+  'node-compiled': [process.execPath, 'relay/dist/main.node.js'],
   deno: [
     existsSync(DENO_EXE) ? DENO_EXE : join(BIN, 'deno'),
     'run',
@@ -52,6 +55,8 @@ export interface RelayProcess {
 
 export interface StartRelayOptions {
   runtime: 'node' | 'deno'
+  /** Node only: run the compiled relay (relay/dist, built when stale) instead of tsx. */
+  compiled?: boolean
   /** RELAY_* and other variables; PORT defaults to a free port and HOST to 127.0.0.1. */
   env?: Record<string, string>
   /** How long to wait for the listening line (first Deno start compiles). */
@@ -63,11 +68,18 @@ const STOP_GRACE_MS = 25_000
 
 export async function startRelay({
   runtime,
+  compiled = false,
   env = {},
   readyTimeoutMs = 90_000,
 }: StartRelayOptions): Promise<RelayProcess> {
   const port = env.PORT ?? String(await freePort())
-  const [command, ...args] = RELAY_COMMANDS[runtime]
+  const kind = runtime === 'node' && compiled ? 'node-compiled' : runtime
+  if (kind === 'node-compiled') {
+    const specifier = '../../scripts/build-relay.mjs'
+    const { buildRelayIfStale } = (await import(specifier)) as { buildRelayIfStale(): Promise<boolean> }
+    await buildRelayIfStale()
+  }
+  const [command, ...args] = RELAY_COMMANDS[kind]
   const child = spawn(command, args, {
     cwd: ROOT,
     // detached: the child leads its own process group, so stop() reaches tsx's inner node too.

@@ -6,11 +6,11 @@
  * @module
  */
 import { lookup } from 'node:dns/promises'
-import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { ConfigError, loadConfig, parseHostEntry, type RelayConfig, splitPem } from '../config.ts'
 import type { GatewayHandle, GatewayOptions } from '../gateway/index.ts'
 import type { SandboxHandle } from '../sandbox/types.ts'
+import pkg from '../../../package.json' with { type: 'json' }
 import type { InFlight } from './in-flight.ts'
 
 /** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
@@ -27,14 +27,9 @@ export function configOrExit(
   }
 }
 
-/** The version in package.json (the relay runs from the repository). */
+/** The version in package.json (read at build time in the compiled relay). */
 export function relayVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
-    return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
-  } catch {
-    return '0.0.0'
-  }
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0'
 }
 
 /** Every address of a name, as the allow-list check wants them. */
