@@ -58,6 +58,7 @@ interface Sandbox {
   caPem: string
   smtpHostPort: string
   tokenHost: string
+  dataDir: string
   info: { tenantId: string; clientId: string; clientSecret: string; tokenEndpoint: string; smtp: { port: number } }
   stop(): Promise<void>
 }
@@ -88,6 +89,7 @@ async function startSandboxProcess(): Promise<Sandbox> {
         // gone
       }
       await exited
+      await rm(parsed.dataDir, { recursive: true, force: true })
     },
   }
 }

@@ -2,7 +2,8 @@
  * The sandbox tenant in a process of its own, for `bench/devices.ts`: its IdP and SMTP server on
  * free ports and its HTTP routes (inbox, switches) on a loopback port, so the devices, the
  * gateway and email-oauth2-proxy do not share a CPU with the server they deliver to. Prints one
- * JSON line, `{routes, info, caPem, smtpHostPort, tokenHost}`, then runs until SIGTERM.
+ * JSON line, `{routes, info, caPem, smtpHostPort, tokenHost, dataDir}`, then runs until SIGTERM
+ * (the bench removes `dataDir` again should the process end before it did).
  *
  * @module
  */
@@ -17,7 +18,7 @@ const sandbox = await startSandbox({ dataDir, publicOrigin: 'http://localhost:87
 const server = serve({ fetch: sandbox.routes.fetch, hostname: '127.0.0.1', port: 0 }, (address) => {
   const { info, caPem, smtpHostPort, tokenHost } = sandbox
   process.stdout.write(
-    `${JSON.stringify({ routes: `http://127.0.0.1:${address.port}`, info, caPem, smtpHostPort, tokenHost })}\n`,
+    `${JSON.stringify({ routes: `http://127.0.0.1:${address.port}`, info, caPem, smtpHostPort, tokenHost, dataDir })}\n`,
   )
 })
 
