@@ -99,6 +99,12 @@ describe('origins and headers', () => {
     })
     expect(res.status).toBe(200)
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('https://mail.example.com')
+    // The answer depends on Origin: a cache must keep it apart (with or without Origin).
+    expect(res.headers.get('Vary')).toBe('Origin')
+    const bare = await app.request('/api/health')
+    expect(bare.headers.get('Access-Control-Allow-Origin')).toBeNull()
+    expect(bare.headers.get('Vary')).toBe('Origin')
+    expect(await bare.json()).toMatchObject({ ok: true })
   })
 
   it('lets a configured origin read RATE_LIMITED and its Retry-After', async () => {

@@ -7,10 +7,10 @@
  * @module
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { SendRequest, type SendSuccess } from '../../../src/lib/contract/api.ts'
 import type { AppDeps } from '../app.ts'
 import type { RelayEnv } from '../http/context.ts'
+import { requestBodyLimit } from '../http/body-limit.ts'
 import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
 import { isSmtpError } from '../http/smtp-errors.ts'
 import { checkSmtpTarget } from '../http/targets.ts'
@@ -65,7 +65,7 @@ export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/send',
     perClientLimit({ limit: config.rateLimitPerMinute, clientAddress: deps.clientAddress }),
-    bodyLimit({
+    requestBodyLimit({
       maxSize: config.maxMessageBytes + JSON_OVERHEAD_BYTES,
       onError: () => {
         throw tooLarge(config.maxMessageBytes)

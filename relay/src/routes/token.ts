@@ -8,7 +8,6 @@
  * @module
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import {
   TokenRequest,
   type TokenRequest as TokenRequestBody,
@@ -17,6 +16,7 @@ import {
 import { explainAadsts, findAadsts } from '../../../src/lib/contract/m365.ts'
 import type { AppDeps } from '../app.ts'
 import type { RelayEnv } from '../http/context.ts'
+import { requestBodyLimit } from '../http/body-limit.ts'
 import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
 import { checkTokenEndpoint } from '../http/targets.ts'
 import { postTokenForm, TokenTransportError } from '../http/token-client.ts'
@@ -177,7 +177,7 @@ export function tokenRoutes(deps: AppDeps): Hono<RelayEnv> {
   return new Hono<RelayEnv>().post(
     '/token',
     perClientLimit({ limit: deps.config.rateLimitPerMinute, clientAddress: deps.clientAddress }),
-    bodyLimit({
+    requestBodyLimit({
       maxSize: MAX_TOKEN_REQUEST_BYTES,
       onError: () => {
         throw new ApiError('PAYLOAD_TOO_LARGE', 'The token request is too large.', {
