@@ -22,7 +22,7 @@ import type { RelayConfig } from '../config.ts'
 import { toApiError, errorBody } from '../http/errors.ts'
 import type { LogFn } from '../http/log.ts'
 import { isSmtpError } from '../http/smtp-errors.ts'
-import { checkSmtpTarget, type ResolveHost } from '../http/targets.ts'
+import { allowSmtpTarget, type ResolveHost } from '../http/targets.ts'
 import { formatReply, type SmtpError } from '../smtp/errors.ts'
 import type { Pool, SendOptions, SendResult, Security, Timeouts } from '../smtp/index.ts'
 import {
@@ -185,12 +185,13 @@ export function startDelivery(o: DeliveryOptions): Dispatcher {
     }
     const envelope = { from: m.mail_from, to: JSON.parse(m.rcpt_to) as string[] }
     try {
-      const target = await checkSmtpTarget(o.config as RelayConfig, sender.smtp, o.resolveHost)
+      const target = allowSmtpTarget(o.config as RelayConfig, sender.smtp, o.resolveHost)
       const result = await o.sendMail({
         host: sender.smtp.host,
         port: sender.smtp.port,
         security: sender.smtp.security,
-        ...(target.connectAddresses[0] !== undefined && { connectAddress: target.connectAddresses[0] }),
+        // Resolved only to open a connection: a message on a pooled one looks nothing up.
+        resolveAddress: async () => (await target.resolve())[0] as string,
         ...(o.config.ca.length > 0 && { ca: o.config.ca }),
         auth: { type: 'xoauth2', user: sender.user, accessToken: sender.accessToken },
         allowPlaintextAuth: target.allowPlaintextAuth,

@@ -62,12 +62,35 @@ export interface CheckedSmtpTarget {
   allowPlaintextAuth: boolean
 }
 
+export interface AllowedSmtpTarget {
+  allowPlaintextAuth: boolean
+  /**
+   * Resolves the host and checks its addresses (the order to try them in, IPv4 first). Only
+   * needed to open a connection: a send on a reused one was connected to an address checked
+   * when it was opened, and resolves nothing.
+   */
+  resolve(): Promise<string[]>
+}
+
 /** Checks `host:port` and `security` against the configuration and resolves the host. */
 export async function checkSmtpTarget(
   config: RelayConfig,
   target: { host: string; port: number; security: Security },
   resolveHost: ResolveHost,
 ): Promise<CheckedSmtpTarget> {
+  const allowed = allowSmtpTarget(config, target, resolveHost)
+  return { connectAddresses: await allowed.resolve(), allowPlaintextAuth: allowed.allowPlaintextAuth }
+}
+
+/**
+ * Checks `host:port` and `security` against the configuration (throws `HOST_NOT_ALLOWED`);
+ * the name is resolved, and its addresses checked, only when `resolve` is called.
+ */
+export function allowSmtpTarget(
+  config: RelayConfig,
+  target: { host: string; port: number; security: Security },
+  resolveHost: ResolveHost,
+): AllowedSmtpTarget {
   const host = normalHost(target.host)
   const shown = formatHostPort({ host, port: target.port })
   const plaintext = findEntry(config.plaintextHosts, host, target.port)
@@ -91,16 +114,19 @@ export async function checkSmtpTarget(
       },
     )
   }
-  const connectAddresses = await resolveChecked(
-    entry,
-    host,
-    resolveHost,
-    (message) =>
-      new ApiError('CONNECTION_FAILED', message, {
-        hint: 'Check the SMTP server name (Microsoft 365: smtp.office365.com).',
-      }),
-  )
-  return { connectAddresses, allowPlaintextAuth: target.security === 'none' }
+  return {
+    allowPlaintextAuth: target.security === 'none',
+    resolve: () =>
+      resolveChecked(
+        entry,
+        host,
+        resolveHost,
+        (message) =>
+          new ApiError('CONNECTION_FAILED', message, {
+            hint: 'Check the SMTP server name (Microsoft 365: smtp.office365.com).',
+          }),
+      ),
+  }
 }
 
 export interface CheckedTokenEndpoint {

@@ -7,7 +7,8 @@ import { ErrorBody, SendSuccess } from '../../../src/lib/contract/api.ts'
 import { type SmtpPeer, startSmtpPeer } from '../../../tests/helpers/smtp-peer.ts'
 import type { AppDeps } from '../app.ts'
 import { postJson, testApp } from '../testing.ts'
-import { SmtpError } from '../smtp/index.ts'
+import { createPool, SmtpError } from '../smtp/index.ts'
+import { resolveAll } from '../http/boot.ts'
 
 /** A reply error as smtp-server sends it: `${responseCode} ${message}`. */
 const reply = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code })
@@ -312,8 +313,9 @@ describe('POST /api/send', () => {
     const connected: string[] = []
     const { app: a } = testApp({}, {
       resolveHost: async () => ['127.0.0.1', '10.0.0.5'],
+      // As the engine: the address is asked for when a connection is opened.
       sendMail: async (o) => {
-        connected.push(o.connectAddress ?? '')
+        connected.push((await o.resolveAddress?.()) ?? '')
         throw new Error('not reached')
       },
     })
@@ -333,7 +335,7 @@ describe('POST /api/send', () => {
     const { app: a } = testApp({}, {
       resolveHost: async () => ['192.168.1.1', '52.96.1.2'],
       sendMail: async (o) => {
-        connected.push(`${o.host}@${o.connectAddress}`)
+        connected.push(`${o.host}@${await o.resolveAddress?.()}`)
         throw new SmtpError({
           stage: 'connect',
           kind: 'socket',
@@ -350,6 +352,33 @@ describe('POST /api/send', () => {
     )
     await error(res, 502, 'CONNECTION_FAILED')
     expect(connected).toEqual(['smtp.office365.com@52.96.1.2'])
+  })
+
+  it('resolves the host to open a connection, never for a send on a reused one', async () => {
+    const looked: string[] = []
+    const pool = createPool()
+    const resolveHost = (host: string) => (looked.push(host), resolveAll(host))
+    const { app: a } = app({}, { pool, resolveHost })
+    try {
+      const sent = async (over: Record<string, unknown> = {}, token = starttls.token) => {
+        const res = await postJson(a, '/api/send', send({ ...starttls, token }, over))
+        expect(res.status).toBe(200)
+        return SendSuccess.parse(await res.json()).transcript
+      }
+      await sent()
+      expect(looked).toEqual(['localhost'])
+      // Reused: connected to the address checked when it was opened; nothing to resolve.
+      expect((await sent()).some((l) => l.dir === 'I' && l.line.startsWith('reusing'))).toBe(true)
+      expect(looked).toEqual(['localhost'])
+      // A new connection (asked for, or for another token) resolves and checks again.
+      await sent({ smtp: { host: 'localhost', port: starttls.port, security: 'starttls', reuse: false } })
+      const renewed = `renewed-${crypto.randomUUID()}`
+      starttls.tokens.add(renewed)
+      await sent({}, renewed)
+      expect(looked).toEqual(['localhost', 'localhost', 'localhost'])
+    } finally {
+      await pool.close()
+    }
   })
 
   it('tries the next checked address when a connection is refused, IPv4 first', async () => {

@@ -1,6 +1,6 @@
 /**
  * `POST /api/send` (shared/API.md): validate, check the target against the allow-list, build
- * the MIME message, submit it through the SMTP engine (on an idle connection of the relay's
+ * the MIME message (the host is resolved only if a new connection is opened), submit it through the SMTP engine (on an idle connection of the relay's
  * pool unless `smtp.reuse` is false), answer with the server's reply, the redacted transcript
  * and the timings. Engine failures are thrown on to `onError`.
  *
@@ -13,7 +13,7 @@ import type { RelayEnv } from '../http/context.ts'
 import { requestBodyLimit } from '../http/body-limit.ts'
 import { ApiError, CLOSE_CONNECTION } from '../http/errors.ts'
 import { isSmtpError } from '../http/smtp-errors.ts'
-import { checkSmtpTarget } from '../http/targets.ts'
+import { allowSmtpTarget } from '../http/targets.ts'
 import { jsonBody } from '../http/validate.ts'
 import { perClientLimit } from '../middleware/rate-limit.ts'
 import { buildMessage, MimeError } from '../mime/index.ts'
@@ -41,23 +41,26 @@ const MAX_ADDRESSES = 3
 /**
  * Sends to the checked addresses in order; only a connection that could not be opened moves on
  * to the next one (`localhost` may resolve to ::1 while a server listens on 127.0.0.1 only).
+ * The name is resolved when the engine opens a connection, not before: a send on a reused
+ * connection resolves nothing (a lookup per request, uncached by the system's resolver, would
+ * cost more than the reused send saves).
  */
 async function firstReachable(
-  addresses: string[],
-  send: (address: string) => Promise<SendResult>,
+  resolve: () => Promise<string[]>,
+  send: (resolveAddress: () => Promise<string>) => Promise<SendResult>,
 ): Promise<SendResult> {
-  let failure: unknown
-  for (const address of addresses.slice(0, MAX_ADDRESSES)) {
+  let addresses: Promise<string[]> | undefined
+  const resolved = () => (addresses ??= resolve().then((all) => all.slice(0, MAX_ADDRESSES)))
+  for (let i = 0;; i++) {
     try {
-      return await send(address)
+      return await send(async () => (await resolved())[i] as string)
     } catch (err) {
-      // A TCP connection that could not be made: nothing was said to this address.
+      // A TCP connection that could not be made: nothing was said to this address. Such a
+      // failure comes only from opening a connection, which resolved the name first.
       const unreachable = isSmtpError(err) && err.stage === 'connect' && err.kind === 'socket'
-      if (!unreachable) throw err
-      failure = err
+      if (!unreachable || !addresses || i + 1 >= (await addresses).length) throw err
     }
   }
-  throw failure
 }
 
 export function sendRoutes(deps: AppDeps): Hono<RelayEnv> {
@@ -89,7 +92,7 @@ export async function submitMessage(
   { smtp, auth, message }: SendRequest,
 ): Promise<SendSuccess> {
   const { config } = deps
-  const target = await checkSmtpTarget(config, smtp, deps.resolveHost)
+  const target = allowSmtpTarget(config, smtp, deps.resolveHost)
   let built
   try {
     built = await buildMessage(message)
@@ -107,13 +110,13 @@ export async function submitMessage(
   if (built.raw.byteLength > config.maxMessageBytes) throw tooLarge(config.maxMessageBytes)
 
   const result = await firstReachable(
-    target.connectAddresses,
-    (connectAddress) =>
+    target.resolve,
+    (resolveAddress) =>
       deps.sendMail({
         host: smtp.host.replace(/^\[|\]$/g, ''),
         port: smtp.port,
         security: smtp.security,
-        connectAddress,
+        resolveAddress,
         ...(config.ca.length > 0 && { ca: config.ca }),
         auth,
         allowPlaintextAuth: target.allowPlaintextAuth,

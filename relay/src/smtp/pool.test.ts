@@ -54,6 +54,39 @@ describe('connection pool', () => {
     expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
   })
 
+  it('asks for the address only to open a connection, and passes its failure on as it is', async () => {
+    peer = await scriptedPeer([
+      { s: GREETING },
+      { c: `EHLO ${CLIENT}\r\n` },
+      { s: ehloReply('PIPELINING', 'CHUNKING', 'AUTH PLAIN') },
+      { c: AUTH_LINE },
+      { s: '235 ok\r\n' },
+      { c: `${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 ok\r\n250 ok\r\n250 queued 1\r\n' },
+      { c: `RSET\r\n${ENVELOPE}BDAT 18 LAST\r\n${BODY}` },
+      { s: '250 flushed\r\n250 ok\r\n250 ok\r\n250 queued 2\r\n' },
+      { c: 'QUIT\r\n' },
+      { s: '221 bye\r\n' },
+      { end: true },
+    ])
+    pool = createPool()
+    let asked = 0
+    const resolveAddress = async () => (asked++, '127.0.0.1')
+    const { connectAddress: _, ...base } = options(peer.port, { auth, allowPlaintextAuth: true, pool })
+    expect((await sendMail({ ...base, resolveAddress })).response).toBe('250 queued 1')
+    expect(asked).toBe(1)
+    expect((await sendMail({ ...base, resolveAddress })).response).toBe('250 queued 2')
+    expect(asked).toBe(1)
+    // A new connection (another user's) asks; what the caller's resolver throws comes back.
+    const refused = new Error('the caller refuses this name')
+    const other = { ...base, auth: { ...auth, user: 'v@example.com' } }
+    const failed = await sendMail({ ...other, resolveAddress: () => Promise.reject(refused) })
+      .catch((e: unknown) => e)
+    expect(failed).toBe(refused)
+    await pool.close()
+    expect(await peer.done).toEqual({ ok: true, extra: '', tls: false })
+  })
+
   it('begins the next RSET when the envelope replies come alone, so the BDAT reply is not held', async () => {
     // Postfix flushes the MAIL and RCPT replies when its 4 KiB buffer runs dry mid-chunk; the
     // BDAT reply then waits (Nagle) for a byte from us. `RSET` without its CRLF is that byte:

@@ -108,6 +108,7 @@ async function attempt(
   } catch (e) {
     session?.wire.close()
     lease?.release(undefined)
+    if (e instanceof CallerFailure) throw e.cause
     const error = e instanceof SmtpError ? e : new SmtpError({
       stage: 'connect',
       // The caller's signal fired before a connection existed (connecting, waiting for the pool).
@@ -158,6 +159,24 @@ function closedBeforeMessage(error: SmtpError, lines: TranscriptLine[]): boolean
   return error.kind === 'reply' && error.command === 'RSET' && error.reply?.code === 421
 }
 
+/** A failure of the caller's own `resolveAddress`: handed back to the caller as it is. */
+class CallerFailure {
+  readonly cause: unknown
+  constructor(cause: unknown) {
+    this.cause = cause
+  }
+}
+
+/** Where a new connection goes: the caller's `resolveAddress`, `connectAddress` or `host`. */
+async function addressOf(opts: SendOptions): Promise<string> {
+  if (!opts.resolveAddress) return opts.connectAddress ?? opts.host
+  try {
+    return await opts.resolveAddress()
+  } catch (e) {
+    throw new CallerFailure(e)
+  }
+}
+
 /** Connects, greets, secures and authenticates a new session. */
 async function open(
   opts: SendOptions,
@@ -166,7 +185,7 @@ async function open(
   transcript: Transcript,
   timings: Timings
 ): Promise<Session> {
-  const address = opts.connectAddress ?? opts.host
+  const address = await addressOf(opts)
   const tlsParams = { host: opts.host, port: opts.port, ...(opts.ca ? { ca: opts.ca } : {}) }
   let t = performance.now()
   let socket: net.Socket = await lower(

@@ -69,6 +69,12 @@ export interface SendOptions {
   security: Security
   /** The address to connect to, resolved and checked by the caller; defaults to `host`. */
   connectAddress?: string
+  /**
+   * Instead of `connectAddress`: asked for the address when a new connection is opened, and
+   * only then, so a send on a reused connection resolves nothing (the connection was opened to
+   * an address checked at the time). What it throws reaches the caller unchanged.
+   */
+  resolveAddress?: () => Promise<string>
   /** Extra trusted CAs (PEM). Certificates are always verified; this only adds roots. */
   ca?: string | string[]
   auth: SendAuth
