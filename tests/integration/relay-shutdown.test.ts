@@ -79,6 +79,7 @@ describe.each(['node', 'deno'] as const)('SIGTERM with sends in flight on %s', (
       expect(error.code).toBe('TIMEOUT')
       expect(error.message).toMatch(/outcome is unknown: a message being sent may have been delivered/)
       expect(error.hint).toMatch(/Check whether the message arrived before sending it again/)
+      expect(error.maybeDelivered).toBe(true)
     }
     expect(await code, relay.output()).toBe(0)
     expect(relay.output()).toMatch(

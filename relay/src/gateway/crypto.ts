@@ -111,6 +111,13 @@ export const CHECK_VALUE = 'mailkey gateway key check v1'
 // ---------------------------------------------------------------- hashes
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 }
+/**
+ * The cost for secrets the relay generated itself (device passwords and API keys, over 110 bits
+ * of randomness each): guessing them is hopeless at any cost, so the check is cheap (4 MiB, a few
+ * ms) for a device that opens a new connection and authenticates for every scan. A password a
+ * person chose (the admin's) keeps the full cost (32 MiB).
+ */
+const GENERATED_N = 1 << 12
 
 function scryptAsync(password: string, salt: Uint8Array, n: number, r: number, p: number, keylen: number) {
   return new Promise<Buffer>((resolve, reject) =>
@@ -120,11 +127,15 @@ function scryptAsync(password: string, salt: Uint8Array, n: number, r: number, p
   )
 }
 
-/** `scrypt$N$r$p$<salt b64>$<hash b64>` */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * `scrypt$N$r$p$<salt b64>$<hash b64>`; `secret: 'generated'` for a long random secret the relay
+ * made (a cheaper N, see GENERATED_N). The cost is in the hash, so either verifies.
+ */
+export async function hashPassword(password: string, secret: 'chosen' | 'generated' = 'chosen'): Promise<string> {
   const salt = new Uint8Array(randomBytes(16))
-  const key = await scryptAsync(password, salt, SCRYPT.N, SCRYPT.r, SCRYPT.p, SCRYPT.keylen)
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, b64(salt), key.toString('base64')].join('$')
+  const n = secret === 'generated' ? GENERATED_N : SCRYPT.N
+  const key = await scryptAsync(password, salt, n, SCRYPT.r, SCRYPT.p, SCRYPT.keylen)
+  return ['scrypt', n, SCRYPT.r, SCRYPT.p, b64(salt), key.toString('base64')].join('$')
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

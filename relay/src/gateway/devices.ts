@@ -106,13 +106,13 @@ export async function createDevice(
   if (input.smtpAuth) {
     credentials.username = generateUsername(input.name)
     credentials.password = generatePassword()
-    passwordHash = await hashPassword(credentials.password)
+    passwordHash = await hashPassword(credentials.password, 'generated')
   }
   if (input.apiKey) {
     keyId = randomBytes(9).toString('base64url')
     const secret = randomBytes(24).toString('base64url')
     credentials.apiKey = `mk_${keyId}.${secret}`
-    keyHash = await hashPassword(secret)
+    keyHash = await hashPassword(secret, 'generated')
   }
   const row: DeviceRow = {
     id: randomUUID(),
@@ -180,4 +180,4 @@ export async function authenticateApiKey(db: Db, key: string, now: number): Prom
 
 /** A hash of nothing, made on first use, checked when a user or key does not exist. */
 let dummy: Promise<string> | undefined
-const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString('hex')))
+const dummyHash = () => (dummy ??= hashPassword(randomBytes(16).toString('hex'), 'generated'))

@@ -24,6 +24,8 @@ export interface ApiErrorDetails {
   path?: string
   /** Where in the SMTP dialogue an engine failure happened (`mail`, `data`, …). */
   stage?: string
+  /** The outcome is unknown and the message may have been delivered (API.md's `maybeDelivered`). */
+  maybeDelivered?: boolean
   transcript?: TranscriptLine[]
   /** Extra response headers, e.g. `Retry-After`. */
   headers?: Record<string, string>
@@ -49,7 +51,7 @@ export class ApiError extends HTTPException {
 
 /** The contract's error body for `err`. */
 export function errorBody(err: ApiError): ErrorBody {
-  const { hint, smtp, aadsts, path, stage, transcript } = err.details
+  const { hint, smtp, aadsts, path, stage, maybeDelivered, transcript } = err.details
   return {
     ok: false,
     error: {
@@ -60,6 +62,7 @@ export function errorBody(err: ApiError): ErrorBody {
       ...(aadsts !== undefined && { aadsts }),
       ...(path !== undefined && { path }),
       ...(stage !== undefined && { stage }),
+      ...(maybeDelivered === true && { maybeDelivered: true as const }),
     },
     ...(transcript !== undefined && { transcript }),
   }

@@ -39,6 +39,7 @@ describe('requests in flight at shutdown', () => {
     const { error } = ErrorBody.parse(await res.json())
     expect(error.code).toBe('TIMEOUT')
     expect(error.message).toMatch(/outcome is unknown: a message being sent may have been delivered/)
+    expect(error.maybeDelivered).toBe(true)
     expect(logs.at(-1)).toMatchObject({ path: '/api/send', status: 504, code: 'TIMEOUT' })
     expect(inFlight.size).toBe(0)
   })

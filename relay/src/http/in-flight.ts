@@ -30,6 +30,7 @@ export const stoppedInFlight = () =>
     {
       hint: 'Check whether the message arrived before sending it again; the relay is being stopped or restarted.',
       headers: CLOSE_CONNECTION,
+      maybeDelivered: true,
     },
   )
 

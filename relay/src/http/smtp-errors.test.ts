@@ -74,6 +74,12 @@ describe('the engine’s SMTP facts in the contract’s codes (mapped only here)
     const api = smtpErrorToApi(err)
     expect(api.code).toBe('PROTOCOL_ERROR')
     expect(api.message).toMatch(/"OK queued".*at the end of the message.*may have accepted it/s)
+    expect(errorBody(api).error.maybeDelivered).toBe(true)
+  })
+
+  it('does not say maybeDelivered when the server refused the message in so many words', () => {
+    const err = new SmtpError({ stage: 'data', kind: 'reply', message: 'm', reply: reply(554), maybeAccepted: true })
+    expect(errorBody(smtpErrorToApi(err)).error).not.toHaveProperty('maybeDelivered')
   })
 })
 

@@ -227,6 +227,7 @@ export function smtpErrorToApi(err: SmtpError): ApiError {
   return new ApiError(code, message, {
     hint: explained?.hint ?? generic.hint,
     stage: err.stage,
+    ...(err.maybeAccepted && { maybeDelivered: true }),
     ...(smtp && { smtp }),
     // shared/API.md: `transcript` is present once a connection was opened; the engine's first
     // line records the connection, so an empty one means none was.

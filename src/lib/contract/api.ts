@@ -254,6 +254,12 @@ export const ErrorBody = z.object({
      * `ehlo`, `starttls`, `auth`, `mail`, `rcpt`, `data` or `quit`.
      */
     stage: z.string().optional(),
+    /**
+     * True when the outcome is unknown and the message may have been delivered: the whole
+     * message had been sent when the reply was lost or broken, or the relay was stopped while
+     * the send was in flight. The client should check before sending again.
+     */
+    maybeDelivered: z.literal(true).optional(),
   }),
   transcript: z.array(TranscriptLine).optional(),
 })

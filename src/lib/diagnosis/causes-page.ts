@@ -64,6 +64,13 @@ export const PAGE_CAUSES: readonly Cause[] = [
     step: 'mail-settings',
   },
   {
+    id: 'maybe-delivered',
+    what: { ja: '送信の結果がわかりません。メールは届いている可能性があります。', en: 'The outcome of the send is unknown: the message may have been delivered.' },
+    cause: { ja: 'メッセージをすべて送った後で、サーバーの応答が途切れたか壊れていたか、リレーが停止または再起動されました。', en: "After the whole message was sent, the server's answer was lost or broken, or the relay was stopped or restarted." },
+    fix: { ja: '送信先の受信トレイにメールが届いているか確認してから、必要なときだけもう一度送信してください。', en: "Check the recipient's inbox first, and send again only if the message did not arrive." },
+    step: 'none',
+  },
+  {
     id: 'gateway-unauthorized',
     relay: ['UNAUTHORIZED'],
     what: { ja: 'ゲートウェイの管理者としてサインインしていません。', en: 'You are not signed in as the gateway admin.' },

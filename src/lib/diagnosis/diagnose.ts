@@ -75,6 +75,9 @@ export function diagnoseRelay(body: ErrorBody): Diagnosis {
     if (m && !cause) cause = causeOf(m)
   }
   codes.push(error.code)
+  // A lost or broken answer after the whole message was sent says nothing of the server's
+  // settings: what matters is that the message may have arrived.
+  if (!cause && error.maybeDelivered) cause = causeById('maybe-delivered')
   cause ??= byRelay.get(error.code) ?? fallback()
   // The server's own reply is the detail; the relay's English summary of it is a gloss the
   // catalogue's text already says in the page's language.

@@ -67,6 +67,17 @@ describe('diagnose', () => {
     expect(d.transcript).toHaveLength(1)
   })
 
+  it('an outcome the relay could not learn (maybeDelivered): says the message may have arrived, not "check the server"', () => {
+    for (const code of ['TIMEOUT', 'PROTOCOL_ERROR'] as const) {
+      const d = diagnose(new RelayError(body({ code, message: 'x', maybeDelivered: true })))
+      expect(d.cause.id).toBe('maybe-delivered')
+      expect(d.cause.what.ja).toContain('届いている可能性')
+      expect(d.cause.fix.en).toMatch(/Check the recipient's inbox first/)
+    }
+    // Without the flag a timeout is still a connection problem.
+    expect(diagnose(new RelayError(body({ code: 'TIMEOUT', message: 'x' }))).cause.id).toBe('connection-failed')
+  })
+
   it('send as another address: 554 5.2.252 → send-as-denied', () => {
     const d = diagnose(
       new RelayError(
