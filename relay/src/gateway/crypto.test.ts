@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { hashPassword, verifyPassword } from './crypto.ts'
+import { hashPassword, scryptLoad, verifyPassword } from './crypto.ts'
 
 describe('password hashes', () => {
   it('a password a person chose keeps the full scrypt cost; a generated secret a cheaper one', async () => {
@@ -20,5 +20,15 @@ describe('password hashes', () => {
     expect(a).not.toBe(b)
     expect(await verifyPassword('same', 'scrypt$4096$8$1$')).toBe(false)
     expect(await verifyPassword('same', 'plain$same')).toBe(false)
+  })
+
+  it('runs one computation at a time (each holds 128 · N · r bytes), and each hash still verifies', async () => {
+    scryptLoad.peak = 0
+    const secrets = ['one', 'two', 'three', 'four', 'five']
+    const hashes = await Promise.all(secrets.map((s) => hashPassword(s, 'generated')))
+    const checks = await Promise.all(hashes.flatMap((h, i) => [verifyPassword(secrets[i]!, h), verifyPassword('wrong', h)]))
+    expect(checks).toEqual(secrets.flatMap(() => [true, false]))
+    expect(scryptLoad.peak).toBe(1)
+    expect(scryptLoad.running).toBe(0)
   })
 })

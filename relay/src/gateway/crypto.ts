@@ -119,12 +119,30 @@ const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 }
  */
 const GENERATED_N = 1 << 12
 
+/**
+ * One scrypt computation at a time in this process. Each holds 128 · N · r bytes outside the JS
+ * heap for its whole run (32 MiB at N = 2^15, 4 MiB at 2^12): Node runs up to four at once on its
+ * thread pool, Deno one per call on its blocking pool, so ten devices authenticating together
+ * held 130–320 MB at N = 2^15. Queued, they hold one; the CPU was the bound anyway.
+ */
+let scryptTail: Promise<unknown> = Promise.resolve()
+/** Computations running now and the most ever at once (tests). */
+export const scryptLoad = { running: 0, peak: 0 }
+
 function scryptAsync(password: string, salt: Uint8Array, n: number, r: number, p: number, keylen: number) {
-  return new Promise<Buffer>((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, keylen, { N: n, r, p, maxmem: SCRYPT.maxmem }, (err, key) =>
-      err ? reject(err) : resolve(key)
+  const run = () => {
+    scryptLoad.peak = Math.max(scryptLoad.peak, ++scryptLoad.running)
+    return new Promise<Buffer>((resolve, reject) =>
+      scrypt(password.normalize('NFC'), salt, keylen, { N: n, r, p, maxmem: SCRYPT.maxmem }, (err, key) => {
+        scryptLoad.running--
+        if (err) reject(err)
+        else resolve(key)
+      })
     )
-  )
+  }
+  const result = scryptTail.then(run, run)
+  scryptTail = result.catch(() => undefined)
+  return result
 }
 
 /**
