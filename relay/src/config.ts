@@ -71,6 +71,11 @@ export interface RelayConfig {
   mailboxRate: number
   /** RELAY_QUEUE_MAX_AGE: how long a queued message may keep retrying, ms (default 48 h). */
   queueMaxAgeMs: number
+  /**
+   * RELAY_QUEUE_LEASE: how long a claim on a message (and a connection slot) lasts without
+   * renewal, ms (default 2 min); a dead instance's claims are taken again after it.
+   */
+  queueLeaseMs: number
   /** RELAY_INGRESS and its companions: the SMTP listeners for devices; none when unset. */
   ingress?: IngressConfig
 }
@@ -193,6 +198,19 @@ const EnvSchema = z.object({
       }
       return ms
     }),
+  RELAY_QUEUE_LEASE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return 120_000
+      const m = /^(\d+)\s*(s|m|h)?$/.exec(v.trim())
+      const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 's'] : NaN
+      if (!(ms >= 3_000 && ms <= 3_600_000)) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration from 3s to 1h such as 2m, 30s or 120 (seconds)' })
+        return z.NEVER
+      }
+      return ms
+    }),
   RELAY_DATABASE_URL: z
     .string()
     .optional()
@@ -285,6 +303,7 @@ export function loadConfig(
     ...(v.RELAY_ADMIN_PASSWORD && { adminPassword: v.RELAY_ADMIN_PASSWORD }),
     mailboxRate: v.RELAY_MAILBOX_RATE,
     queueMaxAgeMs: v.RELAY_QUEUE_MAX_AGE,
+    queueLeaseMs: v.RELAY_QUEUE_LEASE,
     ...(env.RELAY_INGRESS?.trim() && {
       ingress: loadIngressConfig(env, typeof (globalThis as { Deno?: unknown }).Deno === 'undefined' ? 'node' : 'deno', readFile),
     }),

@@ -73,7 +73,8 @@ onShutdown(
     // close() stops accepting and resolves once the requests in flight are answered; then the
     // idle SMTP connections say QUIT.
     stop: async () => {
-      await server.close()
+      // The gateway's ingress stops taking mail at once, beside the HTTP server.
+      await Promise.all([server.close(), gateway?.drain()])
       await gateway?.close()
       await pool?.close()
     },

@@ -36,6 +36,7 @@ import {
   reclaimExpired,
   releaseOwned,
   releaseSlot,
+  renewClaim,
   renewSlot,
   retryDelay,
   returnRate,
@@ -85,9 +86,13 @@ export interface DeliveryOptions {
   ratePerMinute: number
   /** How long a message may wait before it fails (RELAY_QUEUE_MAX_AGE, ms). */
   maxAgeMs: number
-  /** A claim's lease; another instance takes the message again after it (default 5 min). */
+  /**
+   * A claim's lease (RELAY_QUEUE_LEASE, default 2 min), renewed every third of it while the
+   * message is being sent: a claimed message of an instance that died is taken again by
+   * another (or the restarted) instance once its lease has run out.
+   */
   leaseMs?: number
-  /** A connection slot's lease, renewed while the lane works (default 60 s). */
+  /** A connection slot's lease, renewed likewise (default: the claim's lease). */
   slotMs?: number
   /** How often the dispatcher looks for due messages without being kicked (default 1 s). */
   pollMs?: number
@@ -112,10 +117,12 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true })
   })
 
+export const DEFAULT_LEASE_MS = 2 * 60_000
+
 export function startDelivery(o: DeliveryOptions): Dispatcher {
   const now = o.now ?? Date.now
-  const leaseMs = o.leaseMs ?? 5 * 60_000
-  const slotMs = o.slotMs ?? 60_000
+  const leaseMs = o.leaseMs ?? DEFAULT_LEASE_MS
+  const slotMs = o.slotMs ?? leaseMs
   const pollMs = o.pollMs ?? 1_000
   const maxPerMailbox = o.maxPerMailbox ?? 3
   const stopping = new AbortController()
@@ -143,19 +150,27 @@ export function startDelivery(o: DeliveryOptions): Dispatcher {
     const set = lanes.get(mailboxId) ?? new Set()
     lanes.set(mailboxId, set)
     running++
-    const lane = runLane(mailboxId, slot)
+    /** The server and user the lane's connection went to, to end it with the slot. */
+    const used: { host?: string; user?: string } = {}
+    const lane = runLane(mailboxId, slot, used)
       .catch((err: unknown) => {
         o.log({ level: 'error', event: 'delivery-lane', mailboxId, error: String((err as Error)?.message ?? err).slice(0, 300) })
       })
       .finally(async () => {
         set.delete(lane)
         running--
+        // The lane's connection waits idle in the pool; it must not outlive the slot (another
+        // instance may take the slot and open its own): keep as many of the mailbox's
+        // connections as this instance still has lanes, end the rest, then give the slot back.
+        if (used.host !== undefined && used.user !== undefined) {
+          await o.pool.trim(used.host, used.user, set.size).catch(() => undefined)
+        }
         await releaseSlot(o.db, mailboxId, slot, o.instanceId).catch(() => undefined)
       })
     set.add(lane)
   }
 
-  async function runLane(mailboxId: string, slot: number): Promise<void> {
+  async function runLane(mailboxId: string, slot: number, used: { host?: string; user?: string }): Promise<void> {
     while (!stopping.signal.aborted) {
       if (!(await renewSlot(o.db, mailboxId, slot, o.instanceId, now() + slotMs))) return
       const sender = await o.senders.senderFor(mailboxId)
@@ -173,7 +188,20 @@ export function startDelivery(o: DeliveryOptions): Dispatcher {
       }
       // More than this lane can take alone: let the dispatcher open another slot.
       kicked?.()
-      await deliver(message, sender)
+      used.host = sender.smtp.host
+      used.user = sender.user
+      // The claim and the slot stay this instance's while the message is in flight, however
+      // long the server takes (a 35 MB scan on a slow line).
+      const heartbeat = setInterval(() => {
+        const until = now() + leaseMs
+        void renewClaim(o.db, message.id, o.instanceId, until).catch(() => undefined)
+        void renewSlot(o.db, mailboxId, slot, o.instanceId, now() + slotMs).catch(() => undefined)
+      }, Math.max(1000, Math.floor(Math.min(leaseMs, slotMs) / 3)))
+      try {
+        await deliver(message, sender)
+      } finally {
+        clearInterval(heartbeat)
+      }
     }
   }
 
@@ -288,7 +316,8 @@ export function startDelivery(o: DeliveryOptions): Dispatcher {
       let timer: ReturnType<typeof setTimeout> | undefined
       await Promise.race([Promise.allSettled(all), new Promise((r) => (timer = setTimeout(r, graceMs)))])
       clearTimeout(timer)
-      // What is still in hand goes back to the queue at once rather than after its lease.
+      // What is still in hand goes back to the queue at once rather than after its lease,
+      // marked "possible duplicate": its send may yet complete before the process ends.
       await releaseOwned(o.db, o.instanceId, now()).catch(() => undefined)
     },
   }

@@ -53,6 +53,12 @@ export interface GatewayHandle {
   context: GatewayContext
   /** One background pass now (tests). */
   tick(): Promise<void>
+  /**
+   * Shutdown, first half, beside the HTTP server's close: the ingress stops accepting and
+   * delivery gives back what it cannot finish (`Sending.drain`); the store stays open for the
+   * requests still being answered. `close()` does it too.
+   */
+  drain(): Promise<void>
   close(): Promise<void>
 }
 
@@ -157,6 +163,7 @@ export async function startGateway(opts: GatewayOptions): Promise<GatewayHandle>
     summary: `gateway on: store ${store.kind} (${store.where}), secret key from ${keyOrigin === config.secretKey ? 'RELAY_SECRET_KEY' : keyOrigin}`,
     context: g,
     tick,
+    drain: () => sending.drain(),
     async close() {
       clearInterval(timer)
       await sending.close()

@@ -94,7 +94,9 @@ export const DEFAULT_LIMITS: IngressLimits = {
   maxConnections: 500,
   maxAuthFailuresPerSession: 3,
   maxBufferedBytes: 256 * 1024 * 1024,
-  closeTimeoutMs: 30_000,
+  // Within the relay's shutdown grace (RELAY_SHUTDOWN_GRACE_MS, 20 s by default), so delivery
+  // still has time to give back what it holds.
+  closeTimeoutMs: 10_000,
 }
 
 export interface IngressOptions<D extends IngressDevice> extends IngressHooks<D> {
@@ -126,7 +128,12 @@ export interface Ingress {
   listeners: IngressListenerInfo[]
   certificate: IngressCertificate | null
   info(): IngressInfoBody
-  /** Stops accepting, lets sessions finish (up to `closeTimeoutMs`), then resolves. */
+  /**
+   * Stops accepting (new connections are refused), ends the sessions between messages at once
+   * with `421 4.3.2`, lets a message being received or committed finish and be answered, then
+   * ends its session; after `closeTimeoutMs` whatever is left gets `421`. Resolves when all
+   * are closed.
+   */
   close(): Promise<void>
 }
 

@@ -42,6 +42,17 @@ describe('loadIngressConfig', () => {
     expect(c).toMatchObject({ minTls: 'TLSv1', plaintextAuth: true, maxConnectionsPerAddress: 3 })
   })
 
+  it('reads RELAY_INGRESS_PROXY: off, every peer, or the load balancers\' addresses', () => {
+    expect(loadIngressConfig({ RELAY_INGRESS_PROXY: '0' }).proxy).toBeUndefined()
+    expect(loadIngressConfig({ RELAY_INGRESS_PROXY: '1' }).proxy).toBe(true)
+    expect(loadIngressConfig({ RELAY_INGRESS_PROXY: '10.0.0.5, 10.0.0.6,::1' }).proxy).toEqual(['10.0.0.5', '10.0.0.6', '::1'])
+    expect(fail({ RELAY_INGRESS_PROXY: 'lb.example' })).toBe(
+      'RELAY_INGRESS_PROXY: expected 1, 0 or the load balancers\' IP addresses (comma-separated), got "lb.example"',
+    )
+    const warned = ingressWarnings(loadIngressConfig({ RELAY_INGRESS: '0.0.0.0:2525', RELAY_INGRESS_PROXY: '1' }))
+    expect(warned.some((w) => w.startsWith('RELAY_INGRESS_PROXY=1: '))).toBe(true)
+  })
+
   it('accepts port 0 (any free port)', () => {
     expect(parseListener('127.0.0.1:0/tls')).toEqual({ host: '127.0.0.1', port: 0, security: 'tls' })
   })

@@ -17,6 +17,7 @@
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { ConfigError, formatHostPort, parseHostEntry } from '../config-values.ts'
 
@@ -39,6 +40,13 @@ export interface IngressConfig {
   minTls: TlsMinimum
   plaintextAuth: boolean
   maxConnectionsPerAddress: number
+  /**
+   * RELAY_INGRESS_PROXY: connections start with a PROXY protocol header (v1, as HAProxy and
+   * TCP load balancers send it) giving the device's own address, which the per-address limits,
+   * the AUTH slow-down, the allow-lists and the logs then use. `true`: from every peer; a list:
+   * from those peers only (the load balancers), others connect directly. Absent: off.
+   */
+  proxy?: true | string[]
 }
 
 const SECURITIES = ['starttls', 'tls', 'none'] as const
@@ -97,6 +105,21 @@ const EnvSchema = z.object({
     .optional()
     .transform((v): TlsMinimum => (v ? v : 'TLSv1.2')),
   RELAY_INGRESS_PLAINTEXT_AUTH: flag,
+  RELAY_INGRESS_PROXY: z
+    .string()
+    .optional()
+    .transform((value, ctx): true | string[] | undefined => {
+      const v = (value ?? '').trim()
+      if (v === '' || v === '0' || v === 'false') return undefined
+      if (v === '1' || v === 'true') return true
+      const list = v.split(',').map((s) => s.trim()).filter(Boolean)
+      const bad = list.find((a) => isIP(a) === 0)
+      if (bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected 1, 0 or the load balancers' IP addresses (comma-separated), got "${bad}"` })
+        return z.NEVER
+      }
+      return list
+    }),
   RELAY_INGRESS_MAX_PER_ADDRESS: z
     .string()
     .optional()
@@ -178,6 +201,7 @@ export function loadIngressConfig(
     minTls: v.RELAY_INGRESS_MIN_TLS,
     plaintextAuth: v.RELAY_INGRESS_PLAINTEXT_AUTH,
     maxConnectionsPerAddress: v.RELAY_INGRESS_MAX_PER_ADDRESS,
+    ...(v.RELAY_INGRESS_PROXY !== undefined && { proxy: v.RELAY_INGRESS_PROXY }),
   }
 }
 
@@ -198,6 +222,12 @@ export function ingressWarnings(config: IngressConfig): string[] {
     warnings.push(
       'RELAY_INGRESS_PLAINTEXT_AUTH=1: TLS なしでパスワード認証を受け付けます。パスワードは LAN 上を平文で流れます。 / ' +
         'accepting AUTH without TLS: device passwords cross the LAN in clear text.',
+    )
+  }
+  if (config.proxy === true) {
+    warnings.push(
+      'RELAY_INGRESS_PROXY=1: すべての接続の先頭に PROXY ヘッダーが必要で、そこに書かれたアドレスを信用します。ロード バランサーだけがこのポートに届くようにしてください。 / ' +
+        'every connection must start with a PROXY header and its address is believed: let only the load balancer reach these ports (or list its addresses instead of 1).',
     )
   }
   for (const l of config.listeners) {

@@ -88,8 +88,21 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
   const oldTls = config.minTls === 'TLSv1' || config.minTls === 'TLSv1.1'
   /** Bytes of messages being received or committed, all listeners together. */
   let buffered = 0
+  /** close() has begun: no new message is taken, sessions end once between messages. */
+  let closing = false
 
   const servers: SMTPServer[] = []
+  /** While closing: every session not inside a message gets `421 4.3.2` and is closed. */
+  const endIdleSessions = () => {
+    for (const server of servers) {
+      for (const connection of server.connections) {
+        if (connection._closing || connection._closed) continue
+        if (connection._handlerPending || connection._dataStream) continue
+        connection.send(421, '4.3.2 Service shutting down, try again later')
+        connection.close()
+      }
+    }
+  }
   const listeners: IngressListenerInfo[] = []
   try {
     for (const listener of config.listeners) {
@@ -117,10 +130,18 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
     listeners,
     certificate,
     info: () => ingressInfo(ingress),
-    close: () =>
-      Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
-        () => undefined,
-      ),
+    close: async () => {
+      closing = true
+      // smtp-server stops listening (new connections are refused) and, after closeTimeoutMs,
+      // ends what is still open with 421. Until then a session idle between commands ends
+      // now, and one inside a message (receiving it, or committing it) finishes that message,
+      // hears its 250 (or 451) and ends after it: nothing committed goes unanswered.
+      const closed = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
+      const drain = setInterval(endIdleSessions, 50)
+      endIdleSessions()
+      await closed
+      clearInterval(drain)
+    },
   }
   return ingress
 
@@ -166,7 +187,9 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
       hideENHANCEDSTATUSCODES: false,
       useXClient: false,
       useXForward: false,
-      useProxy: false,
+      // Behind a TCP load balancer (RELAY_INGRESS_PROXY): the PROXY header's address is the
+      // session's remoteAddress from the start, so limits, allow-lists and logs see the device.
+      useProxy: config.proxy ?? false,
       heloResponse: '%s Hello %s',
       logger: false,
 
@@ -190,6 +213,7 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
         )
       },
       onMailFrom(_address, session, done) {
+        if (closing) return done(smtpError(421, '4.3.2 Service shutting down, try again later'))
         void mayMail(session, record(session)).then(() => done(), (err: unknown) => done(err as Error))
       },
       onData(stream, session, done) {

@@ -187,11 +187,27 @@ export async function reclaimExpired(db: Db, now: number): Promise<number> {
   return rows.length
 }
 
-/** On shutdown: this instance's claims go back to the queue without waiting for their lease. */
+/** Extends the lease of a message this owner is sending; false when it is no longer its. */
+export async function renewClaim(db: Db, id: string, owner: string, until: number): Promise<boolean> {
+  const r = await db
+    .updateTable('messages')
+    .set({ lease_until: until })
+    .where('id', '=', id)
+    .where('state', '=', 'sending')
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) === 1
+}
+
+/**
+ * On shutdown, after the lanes had their grace: this instance's claims still in flight go back
+ * to the queue without waiting for their lease, marked "possible duplicate" (the send may
+ * still complete before the process ends, and the message then goes again).
+ */
 export async function releaseOwned(db: Db, owner: string, now: number): Promise<number> {
   const rows = await db
     .updateTable('messages')
-    .set({ state: 'retrying', lease_owner: null, lease_until: null, next_attempt_at: now, updated_at: now })
+    .set({ state: 'retrying', lease_owner: null, lease_until: null, next_attempt_at: now, updated_at: now, possible_duplicate: 1 })
     .where('state', '=', 'sending')
     .where('lease_owner', '=', owner)
     .returning('id')

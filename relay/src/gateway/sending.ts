@@ -56,6 +56,12 @@ export interface Sending {
   v1Routes(): Hono<RelayEnv>
   ingress?: Ingress
   dispatcher: Dispatcher
+  /**
+   * Shutdown, first half: the ingress stops accepting and ends its sessions once their
+   * message is answered, while delivery stops claiming, lets the messages in flight finish
+   * (at most `graceMs`) and gives back the rest. The store stays open. Idempotent.
+   */
+  drain(graceMs?: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -152,7 +158,11 @@ async function queueFromDevice(
 }
 
 export async function startSending(g: GatewayContext, opts: { pool?: Pool } = {}): Promise<Sending> {
-  const pool = opts.pool ?? createPool({ maxPerMailbox: 3 })
+  // The relay's one pool (AppDeps.pool), shared with /api/send: one pool per process, at most
+  // three connections per mailbox in it. Without one (RELAY_SMTP_IDLE_MS=0) delivery keeps
+  // its own, for the reuse across a lane's messages.
+  const shared = opts.pool ?? g.relay.pool
+  const pool = shared ?? createPool({ maxPerMailbox: 3 })
   const dispatcher = startDelivery({
     db: g.store.db,
     kind: g.store.kind,
@@ -167,9 +177,11 @@ export async function startSending(g: GatewayContext, opts: { pool?: Pool } = {}
     now: g.now,
     ratePerMinute: g.config.mailboxRate,
     maxAgeMs: g.config.queueMaxAgeMs,
+    leaseMs: g.config.queueLeaseMs,
     ...(g.relay.smtpTimeouts && { smtpTimeouts: g.relay.smtpTimeouts }),
   })
   const kick = () => dispatcher.kick()
+  let draining: Promise<void> | undefined
 
   let ingress: Ingress | undefined
   if (g.config.ingress) {
@@ -298,15 +310,25 @@ export async function startSending(g: GatewayContext, opts: { pool?: Pool } = {}
     return api
   }
 
+  const drain = (graceMs?: number) => {
+    draining ??= Promise.all([
+      ingress?.close(),
+      // Within the relay's shutdown grace, leaving time to give back what is still in flight.
+      dispatcher.stop(graceMs ?? Math.max(1000, g.config.shutdownGraceMs - 5000)),
+    ]).then(() => undefined)
+    return draining
+  }
+
   return {
     adminRoutes,
     v1Routes,
     ...(ingress && { ingress }),
     dispatcher,
+    drain,
     async close() {
-      await ingress?.close()
-      await dispatcher.stop()
-      await pool.close()
+      await drain()
+      // The relay's pool is the relay's to close (after /api/send's last message).
+      if (!shared) await pool.close()
     },
   }
 }

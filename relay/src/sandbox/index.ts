@@ -135,6 +135,7 @@ export const startSandbox: (opts: StartOptions) => Promise<SandboxHandle> = asyn
     smtpHostPort: `localhost:${smtp.port}`,
     tokenHost: new URL(idp.origin).host,
     routes,
+    smtpSessions: () => sandboxSmtp.sessions(),
     close: async () => {
       await Promise.all([smtp.close(), idp.close()])
     },

@@ -102,15 +102,31 @@ export interface SandboxSmtp {
    * sessions get `421 4.3.2 Service not active`) or listens again on the same port.
    */
   setDown(down: boolean): Promise<void>
+  /** Authenticated sessions per mailbox: open now and the most ever open at once. */
+  sessions(): SmtpSessionCounts
   close(): Promise<void>
+}
+
+/**
+ * Authenticated sessions per mailbox (the AUTH user), counted from a successful AUTH to the
+ * connection's close: what Exchange counts against the mailbox's concurrent connections.
+ */
+export interface SmtpSessionCounts {
+  open: Record<string, number>
+  peak: Record<string, number>
 }
 
 export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> {
   /** Submissions in flight per mailbox (the AUTH user). */
   const submitting = new Map<string, number>()
+  /** Authenticated sessions per mailbox, open now and at most (for tests of the relay's limits). */
+  const authenticated = new Map<string, number>()
+  const peak = new Map<string, number>()
+  /** Sessions already counted, so a second AUTH on one connection is not counted twice. */
+  const counted = new Set<string>()
   const onAuth = (
     auth: SMTPServerAuthentication,
-    _session: SMTPServerSession,
+    session: SMTPServerSession,
     done: (err: Error | null | undefined, response?: { user?: unknown }) => void,
   ) => {
     if (auth.method !== 'XOAUTH2') return done(smtpError(REPLIES.basicAuthDisabled))
@@ -128,6 +144,12 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
         }
         const account = app?.ok ? app.account : verdict.kind === 'delegated' ? findAccountByUpn(verdict.upn) : undefined
         if (!account?.smtpAuthEnabled) return done(smtpError(REPLIES.mailboxAuthDisabled))
+        if (!counted.has(session.id)) {
+          counted.add(session.id)
+          const n = (authenticated.get(account.upn) ?? 0) + 1
+          authenticated.set(account.upn, n)
+          peak.set(account.upn, Math.max(n, peak.get(account.upn) ?? 0))
+        }
         done(null, { user: account.upn })
       })
       .catch(() => done(smtpError(REPLIES.authFailed)))
@@ -156,6 +178,13 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
     onConnect(session, done) {
       session.disabledCommands = ['AUTH']
       done()
+    },
+    onClose(session) {
+      if (!counted.delete(session.id)) return
+      const user = String(session.user)
+      const left = (authenticated.get(user) ?? 1) - 1
+      if (left > 0) authenticated.set(user, left)
+      else authenticated.delete(user)
     },
     onSecure(_socket, session, done) {
       session.disabledCommands = []
@@ -266,6 +295,7 @@ export async function startSmtp(opts: SandboxSmtpOptions): Promise<SandboxSmtp> 
         connection.close()
       }
     },
+    sessions: () => ({ open: Object.fromEntries(authenticated), peak: Object.fromEntries(peak) }),
     // With the listener already closed (down), net's close still calls back (with an error).
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   }

@@ -35,6 +35,11 @@ export interface SandboxHandle {
   tokenHost: string
   /** The sandbox's own HTTP routes (inbox, …), mounted by the relay at `/api/sandbox`. */
   routes: Hono
+  /**
+   * Authenticated SMTP sessions per mailbox, open now and the most at once since the start
+   * (Exchange allows three concurrent submissions per mailbox; tests of the gateway count them).
+   */
+  smtpSessions(): { open: Record<string, number>; peak: Record<string, number> }
   /** Stops every server the sandbox started. */
   close(): Promise<void>
 }

@@ -44,6 +44,13 @@ export interface Pool {
   /** Idle connections now held. */
   readonly idleCount: number
   /**
+   * Ends idle connections of the mailbox (`host` and `user`, whatever their token) until at
+   * most `keep` of its connections remain, idle and busy together; resolves once they have
+   * closed. Busy connections are never touched. The gateway calls it when a delivery lane
+   * gives back its connection slot, so no connection outlives the slot it was opened under.
+   */
+  trim(host: string, user: string, keep: number): Promise<void>
+  /**
    * Ends every idle connection (QUIT, resolving once they have closed) and refuses further use;
    * busy ones end on release.
    */
@@ -236,6 +243,20 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
           evictOther(mailbox, key, fresh)
         })
       }
+    },
+    async trim(host, user, keep) {
+      const mailbox = JSON.stringify([host, user])
+      const ended: Promise<void>[] = []
+      let n = open.get(mailbox) ?? 0
+      while (n > keep) {
+        const k = [...idle.keys()].find((key) => mailboxOf.get(key) === mailbox)
+        const entry = k === undefined ? undefined : take(k)
+        if (!entry) break
+        ended.push(new Promise((resolve) => entry.session.wire.onClose(resolve)))
+        retire(entry.session, mailbox)
+        n--
+      }
+      await Promise.all(ended)
     },
     get idleCount() {
       let n = 0
