@@ -111,3 +111,35 @@ export async function signIn(
   }
   throw new Error('too many redirects')
 }
+
+const formValue = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? ''
+const formAction = (html: string) => (/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&')
+
+/**
+ * The user's side of the device code flow, in a browser of its own (no sign-in kept from
+ * elsewhere): the verification page, the code, [Continue] or [Cancel], then (on Continue) the
+ * sandbox sign-in page as `user`. Returns the last page.
+ */
+export async function verifyDeviceCode(
+  caPem: string,
+  code: { userCode: string; verificationUri: string },
+  choice: 'confirm' | 'abort',
+  user: { upn: string; password: string },
+  lang?: 'en'
+): Promise<HttpAnswer> {
+  const b = new Browserish(caPem)
+  const entry = await b.request(`${code.verificationUri}${lang ? `?lang=${lang}` : ''}`)
+  const action = new URL(formAction(entry.text), code.verificationUri).href
+  const confirm = await b.request(action, { form: { xsrf: formValue(entry.text, 'xsrf'), user_code: code.userCode } })
+  let answer = await b.request(action, {
+    form: { xsrf: formValue(confirm.text, 'xsrf'), user_code: formValue(confirm.text, 'user_code'), [choice]: 'yes' },
+  })
+  for (let hop = 0; answer.location && hop < 5; hop++) answer = await b.request(answer.location)
+  if (choice === 'abort') return answer
+  if (!answer.text.includes('name="password"')) throw new Error(`no sign-in page after [Continue]:\n${answer.text.slice(0, 500)}`)
+  answer = await b.request(new URL(formAction(answer.text), code.verificationUri).href, {
+    form: { action: 'login', upn: user.upn, password: user.password },
+  })
+  for (let hop = 0; answer.location && hop < 5; hop++) answer = await b.request(answer.location)
+  return answer
+}

@@ -6,7 +6,7 @@
  */
 import { decodeJwt } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Browserish, type HttpAnswer } from './sandbox-client.ts'
+import { Browserish, type HttpAnswer, verifyDeviceCode } from './sandbox-client.ts'
 import { JIRO, SCOPE, startFixture, TARO, type Fixture, type Info } from './sandbox-fixture.ts'
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
@@ -53,32 +53,8 @@ function poll(f: Fixture, code: DeviceCode, form: Record<string, string> = {}): 
 const formValue = (html: string, name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? ''
 const formAction = (html: string) => (/<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '').replace(/&amp;/g, '&')
 
-/**
- * The user's side, in a browser: the verification page, the code, [Continue] or [Cancel],
- * then (on Continue) the sandbox sign-in page. Returns the last page.
- */
-async function verify(
-  code: DeviceCode,
-  choice: 'confirm' | 'abort',
-  user: { upn: string; password: string } = TARO,
-  lang?: 'en'
-): Promise<HttpAnswer> {
-  const b = new Browserish(fx.sandbox.caPem)
-  const entry = await b.request(`${code.verification_uri}${lang ? `?lang=${lang}` : ''}`)
-  const action = new URL(formAction(entry.text), code.verification_uri).href
-  const confirm = await b.request(action, { form: { xsrf: formValue(entry.text, 'xsrf'), user_code: code.user_code } })
-  let answer = await b.request(action, {
-    form: { xsrf: formValue(confirm.text, 'xsrf'), user_code: formValue(confirm.text, 'user_code'), [choice]: 'yes' },
-  })
-  for (let hop = 0; answer.location && hop < 5; hop++) answer = await b.request(answer.location)
-  if (choice === 'abort') return answer
-  expect(answer.text).toContain('name="password"')
-  answer = await b.request(new URL(formAction(answer.text), code.verification_uri).href, {
-    form: { action: 'login', upn: user.upn, password: user.password },
-  })
-  for (let hop = 0; answer.location && hop < 5; hop++) answer = await b.request(answer.location)
-  return answer
-}
+const verify = (code: DeviceCode, choice: 'confirm' | 'abort', user: { upn: string; password: string } = TARO, lang?: 'en') =>
+  verifyDeviceCode(fx.sandbox.caPem, { userCode: code.user_code, verificationUri: code.verification_uri }, choice, user, lang)
 
 describe('device code flow (Web app, "Allow public client flows")', () => {
   it('answers /devicecode as Entra: user_code, device_code, verification_uri, expires_in, interval, message', async () => {

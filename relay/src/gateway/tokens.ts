@@ -52,9 +52,22 @@ export const clientSecretOf = (g: GatewayContext, row: MailboxRow) => g.box.open
 export const sealFor = (g: GatewayContext, id: string, what: string, value: string) => g.box.seal(value, purpose(id, what))
 export const openFor = (g: GatewayContext, id: string, what: string, value: string) => g.box.open(value, purpose(id, what))
 
-/** The access token if it is valid for at least `marginMs` more. */
+/**
+ * How long before expiry a token stops being used: `marginMs`, but never more than the renewal
+ * lead its planned renewal left (half the life of a token shorter than 20 min, see
+ * `nextRenewal`), so that a freshly fetched short-lived token (the sandbox's
+ * RELAY_SANDBOX_TOKEN_TTL=40) is usable until its renewal is due instead of never. While
+ * renewals fail (backoff moved `next_renewal_at`), the full margin holds.
+ */
+export function usableMargin(row: Pick<MailboxRow, 'token_expires_at' | 'next_renewal_at' | 'renew_failures'>, marginMs: number): number {
+  if (row.token_expires_at === null || row.next_renewal_at === null || row.renew_failures !== 0) return marginMs
+  return Math.max(0, Math.min(marginMs, row.token_expires_at - row.next_renewal_at))
+}
+
+/** The access token if it is valid for at least `marginMs` more (see `usableMargin`). */
 export async function usableAccessToken(g: GatewayContext, row: MailboxRow, marginMs = 60_000): Promise<string | undefined> {
-  if (!row.access_token_enc || row.token_expires_at === null || row.token_expires_at - marginMs <= g.now()) return undefined
+  if (!row.access_token_enc || row.token_expires_at === null) return undefined
+  if (row.token_expires_at - usableMargin(row, marginMs) <= g.now()) return undefined
   return await openFor(g, row.id, 'access', row.access_token_enc)
 }
 
