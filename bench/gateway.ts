@@ -2,8 +2,9 @@
  * `npx tsx bench/gateway.ts` (or `BENCH_ONLY=gateway npm run bench` runs it too): the relay's
  * start time (spawn → `relay listening`) and idle RSS after 10 s, with the gateway off, on the
  * embedded SQLite store, and on PostgreSQL (a throwaway server from tests/helpers/postgres.ts),
- * on Node and Deno. RSS is the listening process's (`ss -ltnp`: tsx's inner node on Node). Not
- * part of `npm test` (no timed assertions there).
+ * on Node (the compiled relay of `npm start` / `npm run relay`, and through tsx as before the
+ * build step: `node_tsx`) and Deno. RSS is the listening process's (`ss -ltnp`: tsx's inner node
+ * for `node_tsx`). Not part of `npm test` (no timed assertions there).
  *
  * @module
  */
@@ -28,7 +29,12 @@ export async function gatewayFigures(): Promise<string[]> {
   const pg = await startPostgres()
   const lines: string[] = []
   try {
-    for (const runtime of ['node', 'deno'] as const) {
+    const variants = [
+      { id: 'node', runtime: 'node', compiled: true },
+      { id: 'node_tsx', runtime: 'node', compiled: false },
+      { id: 'deno', runtime: 'deno', compiled: false },
+    ] as const
+    for (const { id, runtime, compiled } of variants) {
       for (const store of ['off', 'sqlite', 'postgres'] as const) {
         const dir = mkdtempSync(join(tmpdir(), 'mailkey-gw-bench-'))
         const env: Record<string, string> = {
@@ -37,16 +43,16 @@ export async function gatewayFigures(): Promise<string[]> {
           ...(store === 'postgres' && { RELAY_DATABASE_URL: await pg.database() }),
         }
         const t0 = performance.now()
-        const relay = await startRelay({ runtime, env })
+        const relay = await startRelay({ runtime, compiled, env })
         const startMs = performance.now() - t0
         await new Promise((r) => setTimeout(r, IDLE_MS))
         const port = new URL(relay.url).port
         const rss = rssOfListener(port)
         await relay.stop()
         rmSync(dir, { recursive: true, force: true })
-        const line = { figure: 'gateway_start', runtime, store, startMs: Math.round(startMs), rssIdleMb: Math.round(rss * 10) / 10 }
+        const line = { figure: 'gateway_start', runtime: id, store, startMs: Math.round(startMs), rssIdleMb: Math.round(rss * 10) / 10 }
         lines.push(JSON.stringify(line))
-        process.stderr.write(`bench: ${runtime.padEnd(5)} gateway ${store.padEnd(9)} start ${String(line.startMs).padStart(6)} ms  RSS idle ${line.rssIdleMb} MB\n`)
+        process.stderr.write(`bench: ${id.padEnd(8)} gateway ${store.padEnd(9)} start ${String(line.startMs).padStart(6)} ms  RSS idle ${line.rssIdleMb} MB\n`)
       }
     }
   } finally {

@@ -21,6 +21,8 @@ export async function startSmtpServer(env: {
   user: string
   token: string
   greetingPause: boolean
+  /** Accept any user name with the token (many mailboxes at once). */
+  anyUser?: boolean
 }): Promise<Peer> {
   const child = spawn(process.execPath, ['--import', 'tsx', SERVER], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -31,6 +33,7 @@ export async function startSmtpServer(env: {
       BENCH_USER: env.user,
       BENCH_TOKEN: env.token,
       BENCH_GREETING_PAUSE: env.greetingPause ? 'on' : 'off',
+      BENCH_ANY_USER: env.anyUser ? '1' : '0',
     },
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))

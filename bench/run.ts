@@ -27,6 +27,7 @@ import { median, quantile, sendsPerSecond, throughTap, type Sample } from './mea
 import { postgresBin } from '../tests/helpers/postgres.ts'
 import { deviceFigures } from './devices.ts'
 import { gatewayFigures } from './gateway.ts'
+import { loadFigures } from './load.ts'
 import { pageFigures } from './pages.ts'
 import { startSmtpServer } from './peer.ts'
 import { startPostfix } from './postfix.ts'
@@ -61,6 +62,7 @@ const log = (text: string) => process.stderr.write(`bench: ${text}\n`)
  * `BENCH_ONLY=postfix` (or `smtp-server`, `relay`, `pages`, `gateway`, comma-separated) runs only
  * those parts; `relay` is the relay over HTTP against smtp-server, and against Postfix when
  * installed; `gateway` the relay's start time and idle RSS with the gateway off/SQLite/PostgreSQL;
+ * `load` the relay's RSS at 100 concurrent sends, idle, peak and 3 s after (load.ts);
  * `devices` the gateway against email-oauth2-proxy (devices.ts: `SCANS`, `DEVICES`,
  * `GATEWAY_RUNTIMES`, `EMAILPROXY_SRC`).
  */
@@ -357,11 +359,14 @@ async function main() {
   // The relay's start time and idle RSS, gateway off / SQLite / PostgreSQL, Node and Deno.
   const gateway = wanted('gateway') && postgresBin() ? await gatewayFigures() : []
   if (wanted('gateway') && !postgresBin()) notes.push('gateway figures skipped: PostgreSQL is not installed')
+  // The relay's RSS at 100 concurrent sends, Node (compiled and tsx) and Deno (load.ts).
+  const load = wanted('load') ? await loadFigures() : { figures: [], lines: [] }
   // (g) Devices through the gateway and through email-oauth2-proxy.
   const devices = wanted('devices') ? await deviceFigures() : { figures: [], notes: [], lines: [] }
   notes.push(...devices.notes)
 
   if (figures.length) process.stdout.write(`\n${table(figures)}\n\n`)
+  if (load.figures.length) process.stdout.write(`\n${table(load.figures, 'idle', 'peak/idle')}\n\n`)
   if (devices.figures.length) {
     process.stdout.write(`\n${table(devices.figures, 'email-oauth2-proxy', 'ours/proxy')}\n\n`)
   }
@@ -377,7 +382,8 @@ async function main() {
   )
   for (const f of [...figures, ...pages.figures]) process.stdout.write(`${jsonLine(f)}\n`)
   for (const f of devices.figures) process.stdout.write(`${jsonLine(f, 'emailproxy')}\n`)
-  for (const line of [...gateway, ...devices.lines]) process.stdout.write(`${line}\n`)
+  for (const f of load.figures) process.stdout.write(`${jsonLine(f, 'idle')}\n`)
+  for (const line of [...gateway, ...load.lines, ...devices.lines]) process.stdout.write(`${line}\n`)
   log(`finished in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 

@@ -4,8 +4,9 @@
  * XOAUTH2 checked against one token, PIPELINING, no reverse DNS. Prints `{"port":N}` once
  * listening; stops on SIGTERM.
  *
- * Environment: BENCH_CERT, BENCH_KEY (PEM), BENCH_USER, BENCH_TOKEN, and BENCH_GREETING_PAUSE
- * (`off` removes smtp-server's fixed 100 ms pause before every greeting, see below).
+ * Environment: BENCH_CERT, BENCH_KEY (PEM), BENCH_USER, BENCH_TOKEN, BENCH_GREETING_PAUSE
+ * (`off` removes smtp-server's fixed 100 ms pause before every greeting, see below), and
+ * BENCH_ANY_USER (`1`: any user with the token, for many mailboxes at once, see load.ts).
  *
  * @module
  */
@@ -20,6 +21,7 @@ const env = (name: string) => {
 }
 const user = env('BENCH_USER')
 const token = env('BENCH_TOKEN')
+const anyUser = process.env['BENCH_ANY_USER'] === '1'
 
 if (process.env['BENCH_GREETING_PAUSE'] === 'off') {
   // smtp-server waits a hard-coded 100 ms before its 220 to catch clients that talk too early;
@@ -47,8 +49,8 @@ const server = new SMTPServer({
   logger: false,
   size: 25 * 1024 * 1024,
   onAuth(auth, _session, callback) {
-    if (auth.method === 'XOAUTH2' && auth.username === user && auth.accessToken === token) {
-      callback(null, { user })
+    if (auth.method === 'XOAUTH2' && (anyUser || auth.username === user) && auth.accessToken === token) {
+      callback(null, { user: auth.username })
     } else {
       callback(null, { data: { status: '401', schemes: 'bearer' } })
     }
