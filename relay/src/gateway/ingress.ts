@@ -392,7 +392,10 @@ export async function startIngress<D extends IngressDevice>(opts: IngressOptions
         r.refused++
         throw smtpError(452, '4.3.1 Insufficient system resources, try again later')
       }
-      return await commit(Buffer.concat(chunks, size), session, r)
+      const bytes = Buffer.concat(chunks, size)
+      // The chunks stay reachable from the stream's listeners while the commit runs: let go of them.
+      chunks.length = 0
+      return await commit(bytes, session, r)
     } finally {
       buffered -= held
     }

@@ -117,7 +117,9 @@ export async function claimNext(
 
 export async function loadBody(db: Db, id: string): Promise<Uint8Array | undefined> {
   const row = await db.selectFrom('message_bodies').select('raw').where('message_id', '=', id).executeTakeFirst()
-  return row ? new Uint8Array(row.raw) : undefined
+  // The driver's own bytes (better-sqlite3 and pg: a Buffer, node:sqlite: a Uint8Array), not a copy.
+  if (!row) return undefined
+  return row.raw instanceof Uint8Array ? row.raw : new Uint8Array(row.raw)
 }
 
 export interface Outcome {

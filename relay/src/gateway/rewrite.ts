@@ -28,13 +28,20 @@ export interface Rewritten {
 
 const CRLF = '\r\n'
 
-/** The header block and the rest (body with its leading blank line). */
+/** How far the header block is looked for (a longer one is taken as all header). */
+const MAX_HEAD = 256 * 1024
+
+/**
+ * The header block and the rest (body with its leading blank line). Only the header block is
+ * decoded: the end is found in the bytes (a native search), so a 300 KB scan costs a string of
+ * its few hundred header bytes, not of the whole message.
+ */
 function split(raw: Uint8Array): { head: string; rest: Uint8Array } {
+  const view = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, MAX_HEAD))
+  const end = view.indexOf(CRLF + CRLF, 0, 'latin1')
   // Headers are 7-bit or UTF-8 (RFC 6532); latin1 keeps every byte as one char either way.
-  const text = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 256 * 1024)).toString('latin1')
-  const end = text.indexOf(CRLF + CRLF)
-  if (end < 0) return { head: text, rest: new Uint8Array() }
-  return { head: text.slice(0, end), rest: raw.subarray(end) }
+  if (end < 0) return { head: view.toString('latin1'), rest: new Uint8Array() }
+  return { head: view.toString('latin1', 0, end), rest: raw.subarray(end) }
 }
 
 /** Unfolded header fields: [name, value, original lines]. */
