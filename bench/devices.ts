@@ -297,6 +297,8 @@ async function ourSide(runtime: 'node' | 'deno', sandbox: Sandbox, tapPort: numb
   try {
     relay = await startRelay({
       runtime,
+      // On Node the compiled relay, as npm start and npm run relay run it.
+      compiled: true,
       env: {
         RELAY_GATEWAY: '1',
         RELAY_ADMIN_PASSWORD: ADMIN_PASSWORD,

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildRelayIfStale, RELAY_ENTRY } from './build-relay.mjs'
+import { NODE_FLAGS, relayEnv } from './relay-flags.mjs'
 import { isStale } from './fresh.mjs'
 import { quietly } from './quietly.mjs'
 
@@ -39,9 +40,9 @@ const relayBuilt = await buildRelayIfStale().catch(() => {
   process.exit(1)
 })
 if (relayBuilt) console.log('relay built.')
-const relay = spawn(process.execPath, [join(root, RELAY_ENTRY)], {
+const relay = spawn(process.execPath, [...NODE_FLAGS, join(root, RELAY_ENTRY)], {
   cwd: root,
-  env,
+  env: relayEnv(env),
   stdio: 'inherit',
 })
 for (const signal of ['SIGINT', 'SIGTERM']) {

@@ -79,20 +79,30 @@ export async function startRelay({
     const { buildRelayIfStale } = (await import(specifier)) as { buildRelayIfStale(): Promise<boolean> }
     await buildRelayIfStale()
   }
-  const [command, ...args] = RELAY_COMMANDS[kind]
+  const [command, ...rest] = RELAY_COMMANDS[kind]
+  // The start-up memory settings of npm start and the package scripts (scripts/relay-flags.mjs).
+  const flagsModule = '../../scripts/relay-flags.mjs'
+  const flags = (await import(flagsModule)) as {
+    NODE_FLAGS: string[]
+    DENO_FLAGS: string[]
+    relayEnv(env: Record<string, string | undefined>): Record<string, string | undefined>
+  }
+  const args = kind === 'node-compiled' ? [...flags.NODE_FLAGS, ...rest] : kind === 'deno' ? [rest[0]!, ...flags.DENO_FLAGS, ...rest.slice(1)] : rest
+  const nodeOptions = kind === 'node' ? [process.env.NODE_OPTIONS, ...flags.NODE_FLAGS].filter(Boolean).join(' ') : process.env.NODE_OPTIONS
   const child = spawn(command, args, {
     cwd: ROOT,
     // detached: the child leads its own process group, so stop() reaches tsx's inner node too.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
+    env: flags.relayEnv({
       ...process.env,
+      ...(nodeOptions !== undefined && { NODE_OPTIONS: nodeOptions }),
       NO_COLOR: '1',
       HOST: '127.0.0.1',
       RELAY_SANDBOX: '0',
       ...env,
       PORT: port,
-    },
+    }) as NodeJS.ProcessEnv,
   })
   let out = ''
   let exitCode: number | null = null
