@@ -12,6 +12,7 @@ import type { GatewayHandle, GatewayOptions } from '../gateway/index.ts'
 import type { SandboxHandle } from '../sandbox/types.ts'
 import pkg from '../../../package.json' with { type: 'json' }
 import type { InFlight } from './in-flight.ts'
+import { flushLog } from './log.ts'
 
 /** Reads the configuration; on a bad value prints one line naming the variable and exits 1. */
 export function configOrExit(
@@ -169,13 +170,14 @@ export function onShutdown(
           `relay: stopped after ${graceMs} ms with ${n} request(s) in flight; answered TIMEOUT (outcome unknown)`,
         )
       }
-      flush = setTimeout(() => exit(0), ANSWER_FLUSH_MS)
+      flush = setTimeout(() => (flushLog(), exit(0)), ANSWER_FLUSH_MS)
     }, graceMs)
     stop()
       .catch(() => {})
       .finally(() => {
         clearTimeout(grace)
         clearTimeout(flush)
+        flushLog()
         exit(0)
       })
   }

@@ -9,9 +9,28 @@ import type { RelayEnv } from './context.ts'
 
 export type LogFn = (line: Record<string, unknown>) => void
 
-/** Writes one JSON object per line to stdout. */
+let pending: string[] = []
+let flushTimer: ReturnType<typeof setTimeout> | undefined
+
+/** Writes the lines `stdoutLog` still holds, now (the entrypoints call it before exiting). */
+export function flushLog(): void {
+  clearTimeout(flushTimer)
+  flushTimer = undefined
+  if (pending.length === 0) return
+  const text = pending.join('\n')
+  pending = []
+  console.log(text)
+}
+
+/**
+ * Writes one JSON object per line to stdout, in order, just after the current task: the request
+ * log line is made before the adapter writes the answer, and a write to a pipe wakes its reader
+ * (a log collector, the parent process), which the kernel may run first while the answer waits.
+ * A line is written about a millisecond after the event; `flushLog` writes them at once.
+ */
 export const stdoutLog: LogFn = (line) => {
-  console.log(JSON.stringify({ time: new Date().toISOString(), ...line }))
+  pending.push(JSON.stringify({ time: new Date().toISOString(), ...line }))
+  flushTimer ??= setTimeout(flushLog, 0)
 }
 
 const MAX_PATH = 200
