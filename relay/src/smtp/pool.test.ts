@@ -285,4 +285,34 @@ describe('connection pool', () => {
       await real.close()
     }
   })
+
+  it('keeps at most maxIdle idle connections over all keys, closing the one idle longest', async () => {
+    const real = await startSmtpPeer()
+    try {
+      pool = createPool({ maxPerMailbox: 3, maxIdle: 2 })
+      const base = {
+        ...options(real.port, { security: 'starttls', ca: real.caPem, pool }),
+        message: enc('Subject: capped\r\n\r\nhello\r\n'),
+      }
+      const withToken = (accessToken: string) => ({
+        ...base,
+        auth: { type: 'xoauth2', user: real.user, accessToken } as const,
+      })
+      const tokens = ['first-token-1', 'second-token-2', 'third-token-3']
+      for (const t of tokens) real.tokens.add(t)
+      for (const t of tokens) await sendMail(withToken(t))
+      expect(real.connections.total).toBe(3)
+      // The first token's connection, idle longest, was closed when the third went idle.
+      expect(pool.idleCount).toBe(2)
+      await vi.waitFor(() => expect(real.connections.open).toBe(2))
+      const third = await sendMail(withToken('third-token-3'))
+      expect(third.timings).toMatchObject({ connectMs: 0, tlsMs: 0, authMs: 0 })
+      await sendMail(withToken('first-token-1'))
+      expect(real.connections.total).toBe(4)
+      expect(pool.idleCount).toBe(2)
+    } finally {
+      await pool?.close()
+      await real.close()
+    }
+  })
 })

@@ -17,6 +17,12 @@ export interface PoolOptions {
   idleMs?: number
   /** Most connections per mailbox, idle and busy together. */
   maxPerMailbox?: number
+  /**
+   * Most idle connections over all mailboxes: past it the one idle longest is closed (QUIT).
+   * Each holds a TLS connection and its buffers; a burst from many mailboxes must not keep one
+   * open per mailbox for `idleMs`.
+   */
+  maxIdle?: number
 }
 
 /** A slot in the pool: an idle session to reuse, or the right to open one. */
@@ -92,7 +98,7 @@ export function sessionKey(opts: SendOptions): { key: string; mailbox: string } 
   return { key: sha256(JSON.stringify(parts)), mailbox: JSON.stringify([opts.host, user]) }
 }
 
-export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions = {}): Pool {
+export function createPool({ idleMs = 30_000, maxPerMailbox = 3, maxIdle = 10 }: PoolOptions = {}): Pool {
   const idle = new Map<string, Idle[]>()
   const open = new Map<string, number>()
   const waiters = new Map<string, (() => void)[]>()
@@ -155,6 +161,26 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
     return false
   }
 
+  const idleTotal = () => {
+    let n = 0
+    for (const list of idle.values()) n += list.length
+    return n
+  }
+  /** Closes the connection idle the longest, of any mailbox (each list is in idle order). */
+  const retireOldestIdle = () => {
+    let oldest: { key: string; entry: Idle } | undefined
+    for (const [key, list] of idle) {
+      const first = list[0]
+      if (first && (!oldest || first.since < oldest.entry.since)) oldest = { key, entry: first }
+    }
+    if (!oldest) return
+    const list = idle.get(oldest.key)!
+    list.shift()
+    if (list.length === 0) idle.delete(oldest.key)
+    oldest.entry.unwatch()
+    retire(oldest.entry.session, mailboxOf.get(oldest.key) ?? '')
+  }
+
   const leaseFor = (key: string, mailbox: string, reused?: Idle): Lease => {
     let released = false
     const messages = (reused?.messages ?? 0) + 1
@@ -205,6 +231,7 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
         idle.set(key, [...(idle.get(key) ?? []), entry])
         mailboxOf.set(key, mailbox)
         wake(mailbox)
+        if (idleTotal() > maxIdle) retireOldestIdle()
       },
     }
     if (reused) {
@@ -259,9 +286,7 @@ export function createPool({ idleMs = 30_000, maxPerMailbox = 3 }: PoolOptions =
       await Promise.all(ended)
     },
     get idleCount() {
-      let n = 0
-      for (const list of idle.values()) n += list.length
-      return n
+      return idleTotal()
     },
     async close() {
       closed = true
