@@ -98,7 +98,7 @@ export const PAGE_CAUSES: readonly Cause[] = [
     id: 'gateway-conflict',
     relay: ['CONFLICT'],
     what: { ja: '現在の状態ではこの操作はできません。', en: 'This cannot be done in the current state.' },
-    cause: { ja: '設定済みのゲートウェイを再セットアップしようとしたか、アプリ専用のメールボックスにサインインしようとしました。', en: 'The gateway is already set up, or a sign-in was tried for an app-only mailbox.' },
+    cause: { ja: 'まだサインインしていない (または再認証が必要な) メールボックスからテスト送信しようとしたか、アプリ専用のメールボックスにサインインしようとしたか、設定済みのゲートウェイを再セットアップしようとしました。', en: 'A test send was tried for a mailbox not signed in yet (or needing re-authorisation), a sign-in was tried for an app-only mailbox, or the gateway is already set up.' },
     fix: { ja: '一覧を再読み込みして、メールボックスの状態を確認してください。', en: "Reload the list and check the mailbox's state." },
     step: 'none',
   },
