@@ -7,7 +7,7 @@
  * reachable), a source checkout named by `EMAILPROXY_SRC` (a folder holding `emailproxy.py`) run
  * by a venv made with `--system-site-packages`, so its one runtime dependency (`cryptography`)
  * comes from the system's packages (Debian: `python3-venv python3-cryptography`). Otherwise the
- * answer is `{skipped: reason}`. `EMAILPROXY_PYTHON` picks the interpreter (default
+ * answer is `{skipped: reason}`, as it is at once with `EMAILPROXY=skip` (our side only). `EMAILPROXY_PYTHON` picks the interpreter (default
  * `/usr/bin/python3` when present, else `python3`).
  *
  * @module
@@ -55,6 +55,8 @@ const firstLine = (err: unknown) => {
 
 async function install(dir: string): Promise<{ command: string[]; how: string } | { skipped: string }> {
   const python = process.env.EMAILPROXY_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3')
+  // Our side alone (memory work, no package index): no venv, no pip, the column says why.
+  if (process.env.EMAILPROXY === 'skip') return { skipped: 'EMAILPROXY=skip: our side only' }
   const venv = join(dir, 'venv')
   let pipFailure = ''
   try {

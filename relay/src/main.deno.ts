@@ -26,7 +26,11 @@ declare const Deno: {
   env: { toObject(): Record<string, string> }
   exit(code: number): never
   addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void
+  memoryUsage(): { rss: number }
+  unrefTimer(id: number): void
 }
+
+collectNativeMemory()
 
 const config = await concretePortOrExit(configOrExit(Deno.env.toObject(), Deno.exit), Deno.exit)
 if (config.sandbox) {
@@ -83,3 +87,27 @@ onShutdown(
   },
   (code) => Deno.exit(code),
 )
+
+/**
+ * Deno keeps native memory that V8 is not told about (the buffers behind its TLS sockets and
+ * `node:sqlite` results): it is freed only when a full collection finds its JavaScript owner
+ * dead, and a small heap seldom needs one. In the devices bench (200 scans of 300 KB) the
+ * process grew from 120 to 250 MB with the heap at 32 MB; a full collection each time the RSS
+ * has grown by 16 MB since the last one keeps it at about 140. `gc` is there with
+ * `--v8-flags=--expose-gc` (package.json's `relay:deno`, scripts/relay-flags.mjs); reading the
+ * RSS is one small file read every second, and an idle relay does not collect at all.
+ */
+function collectNativeMemory(): void {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (!gc) return
+  const STEP = 16 * 1024 * 1024
+  let floor = Deno.memoryUsage().rss
+  const timer = setInterval(() => {
+    const rss = Deno.memoryUsage().rss
+    if (rss < floor) floor = rss
+    if (rss - floor < STEP) return
+    gc()
+    floor = Deno.memoryUsage().rss
+  }, 1000)
+  Deno.unrefTimer(timer as unknown as number)
+}

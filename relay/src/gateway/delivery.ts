@@ -206,7 +206,7 @@ export function startDelivery(o: DeliveryOptions): Dispatcher {
   }
 
   async function deliver(m: MessageRow, sender: ReadySender): Promise<void> {
-    const raw = await loadBody(o.db, m.id)
+    const raw = await loadBody(o.db, m.id, o.kind)
     if (!raw) {
       await finish(o.db, m.id, o.instanceId, now(), { state: 'failed', reply: 'message bytes missing' })
       return

@@ -109,7 +109,7 @@ export async function buildNotice(
 export async function failureNotice(g: GatewayContext, m: MessageRow, reason: Reason): Promise<void> {
   const mailbox = await readMailbox(g, m.mailbox_id)
   if (!mailbox) return
-  const raw = await buildNotice(m, reason, mailbox.address, await loadBody(g.store.db, m.id))
+  const raw = await buildNotice(m, reason, mailbox.address, await loadBody(g.store.db, m.id, g.store.kind))
   const id = await enqueue(g.store.db, g.now(), {
     deviceId: null,
     mailboxId: mailbox.id,
