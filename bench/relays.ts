@@ -1,6 +1,6 @@
 /**
  * (f) The relay over HTTP: sequential `POST /api/send` with one token, through the latency tap
- * (10 ms each way) to the SMTP server, side by side in one run: our relay (Node and Deno; with
+ * (10 ms each way) to the SMTP server, side by side in one run: our relay (compiled on Node, and Deno; with
  * reuse, and with RELAY_SMTP_IDLE_MS=0, the relay before reuse) and a Hono + Nodemailer relay
  * without pooling and with `pool: true` (nodemailer-relay.ts). Every relay is its own process;
  * the HTTP hop is loopback, only SMTP crosses the tap. Round trips per send are the client
@@ -70,6 +70,8 @@ async function startOurs(
 ): Promise<Candidate> {
   const relay: RelayProcess = await startRelay({
     runtime,
+    // On Node the compiled relay, as `npm run relay` and `npm start` run it (not tsx).
+    compiled: runtime === 'node',
     env: {
       RELAY_SMTP_HOSTS: `${target.host}:${target.port}`,
       RELAY_CA_FILE: target.caFile,
